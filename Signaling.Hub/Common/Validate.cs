@@ -1,0 +1,56 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using Signaling.Contracts;
+
+namespace Signaling.Hub.Common;
+
+/// <summary>Argument checks shared by the hub and the HTTP endpoints; each failure is a protocol error code.</summary>
+public static class Validate
+{
+    public static T NotNull<T>([NotNull] T? value, string name) where T : class =>
+        value ?? throw SignalingException.InvalidArgument($"'{name}' is required");
+
+    public static string Id([NotNull] string? value, string name)
+    {
+        if (value is null || !ProtocolLimits.IsValidId(value))
+        {
+            throw SignalingException.InvalidArgument(
+                $"'{name}' must be 1-{ProtocolLimits.MaxIdLength} characters of A-Z a-z 0-9 . _ - : @");
+        }
+
+        return value;
+    }
+
+    public static string? DisplayName(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value.Length > ProtocolLimits.MaxDisplayNameLength || value.Any(char.IsControl))
+        {
+            throw SignalingException.InvalidArgument(
+                $"'displayName' must be at most {ProtocolLimits.MaxDisplayNameLength} characters without control characters");
+        }
+
+        return value;
+    }
+
+    /// <summary>Checks a string's UTF-8 size without encoding it when its length already decides.</summary>
+    public static string Utf8Size([NotNull] string? value, string name, int maxBytes)
+    {
+        if (value is null)
+        {
+            throw SignalingException.InvalidArgument($"'{name}' is required");
+        }
+
+        // A UTF-16 char encodes to 1-3 UTF-8 bytes, so most values are decided by length alone.
+        if (value.Length > maxBytes || (value.Length * 3 > maxBytes && Encoding.UTF8.GetByteCount(value) > maxBytes))
+        {
+            throw SignalingException.TooLarge($"'{name}' is larger than {maxBytes} bytes");
+        }
+
+        return value;
+    }
+}

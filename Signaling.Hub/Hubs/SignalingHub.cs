@@ -1,0 +1,74 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using Signaling.Contracts;
+using Signaling.Contracts.Relay;
+using Signaling.Contracts.Rooms;
+using Signaling.Hub.Common;
+using Signaling.Hub.Rooms;
+using Signaling.Hub.Security;
+
+namespace Signaling.Hub.Hubs;
+
+/// <summary>
+/// The hub is a thin adapter: it finds the caller's session, hands the call to a feature
+/// service and returns. Errors become protocol codes in <see cref="HubErrorFilter"/>.
+/// </summary>
+[Authorize]
+public sealed class SignalingHub(
+    ConnectionRegistry connections,
+    RoomService rooms,
+    RelayService relay,
+    TimeProvider time) : Hub<ISignalingClient>, IRoomHub
+{
+    /// <summary>Target of invocations whose arguments did not bind (see <see cref="BindingFailureProtocol"/>).</summary>
+    public const string InvalidInvocationMethod = "$invalidInvocation";
+
+    private ConnectionSession Session => (ConnectionSession)Context.Items[typeof(ConnectionSession)]!;
+
+    public override Task OnConnectedAsync()
+    {
+        var session = new ConnectionSession(Context.ConnectionId, CallerIdentity.From(Context.User!), time.NowMs());
+        Context.Items[typeof(ConnectionSession)] = session;
+        connections.Add(session);
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (connections.Remove(Context.ConnectionId) is { } session)
+        {
+            await rooms.DisconnectAsync(session);
+        }
+    }
+
+    public Task<JoinRoomResult> JoinRoom(JoinRoomRequest request) =>
+        rooms.JoinAsync(Session, Validate.NotNull(request, "request"));
+
+    public Task LeaveRoom(string roomId) => rooms.LeaveAsync(Session, roomId);
+
+    public Task Offer(SdpMessage message) => relay.OfferAsync(Session, message);
+
+    public Task Answer(SdpMessage message) => relay.AnswerAsync(Session, message);
+
+    public Task IceCandidate(IceCandidateMessage message) => relay.IceCandidateAsync(Session, message);
+
+    public async Task UpdateMediaState(UpdateMediaStateRequest request)
+    {
+        Validate.NotNull(request, "request");
+        await rooms.UpdateAsync(Session, request.RoomId, Validate.NotNull(request.MediaState, "mediaState"), null);
+    }
+
+    public Task<PeerInfo> UpdateUserData(UpdateUserDataRequest request)
+    {
+        Validate.NotNull(request, "request");
+        return rooms.UpdateAsync(Session, request.RoomId, null, Validate.NotNull(request.UserData, "userData"));
+    }
+
+    public Task<PingResult> Ping() => Task.FromResult(new PingResult(time.NowMs()));
+
+    [HubMethodName(InvalidInvocationMethod)]
+    public Task InvalidInvocation(string target, bool unknownMethod, string detail) =>
+        throw SignalingException.InvalidArgument(unknownMethod
+            ? $"unknown method '{target}'"
+            : $"arguments of '{target}' do not match its parameters: {detail}");
+}

@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Signaling.Contracts;
+using Signaling.Hub.Common;
+using Signaling.Hub.Rooms;
+using Signaling.Hub.Security;
+
+namespace Signaling.Hub.Hubs;
+
+public static class SignalingHubSetup
+{
+    public static WebApplicationBuilder AddSignalingHub(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<InstanceIdentity>();
+        services.AddOptions<RoomOptions>().BindConfiguration(RoomOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<IceOptions>().BindConfiguration(IceOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IceOptions>>(new OptionsRule<IceOptions>(IceOptions.Check));
+        services.AddSingleton<IceServerProvider>();
+        services.AddSingleton<RoomDirectory>();
+        services.AddSingleton<RoomLocks>();
+        services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<RoomService>();
+        services.AddSingleton<RelayService>();
+
+        services.AddSignalR(options =>
+        {
+            options.MaximumReceiveMessageSize = ProtocolLimits.MaxHubMessageBytes;
+            options.AddFilter<HubErrorFilter>();
+            options.StatefulReconnectBufferSize = 256 * 1024;
+        });
+        // Swap SignalR's JSON protocol for the one that reports binding failures as INVALID_ARGUMENT.
+        services.RemoveAll<IHubProtocol>();
+        services.AddSingleton<IHubProtocol, BindingFailureProtocol>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapSignalingHub(this IEndpointRouteBuilder app)
+    {
+        app.MapHub<SignalingHub>(SignalingRoutes.Hub, options =>
+        {
+            options.AllowStatefulReconnects = true;
+            // Bounded per-connection buffers: a client that stops reading cannot grow server memory.
+            options.TransportMaxBufferSize = 512 * 1024;
+            options.ApplicationMaxBufferSize = ProtocolLimits.MaxHubMessageBytes;
+        });
+        return app;
+    }
+}

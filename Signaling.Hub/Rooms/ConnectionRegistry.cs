@@ -1,0 +1,33 @@
+using System.Collections.Concurrent;
+using Signaling.Hub.Security;
+
+namespace Signaling.Hub.Rooms;
+
+/// <summary>What this instance knows about one of its connections, for the life of the connection.</summary>
+public sealed class ConnectionSession(string connectionId, CallerIdentity caller, long connectedAt)
+{
+    public string ConnectionId { get; } = connectionId;
+
+    public CallerIdentity Caller { get; } = caller;
+
+    public long ConnectedAt { get; } = connectedAt;
+
+    /// <summary>Rooms this connection holds an active membership of.</summary>
+    public ConcurrentDictionary<string, byte> Rooms { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>The connections of this instance, so a join can reach the session it replaces.</summary>
+public sealed class ConnectionRegistry
+{
+    private readonly ConcurrentDictionary<string, ConnectionSession> _sessions = new(StringComparer.Ordinal);
+
+    public int Count => _sessions.Count;
+
+    public void Add(ConnectionSession session) => _sessions[session.ConnectionId] = session;
+
+    public ConnectionSession? Remove(string connectionId) => _sessions.TryRemove(connectionId, out var s) ? s : null;
+
+    public ConnectionSession? Find(string connectionId) => _sessions.GetValueOrDefault(connectionId);
+
+    public IEnumerable<ConnectionSession> All => _sessions.Values;
+}

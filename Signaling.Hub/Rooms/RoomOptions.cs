@@ -1,0 +1,23 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Signaling.Hub.Rooms;
+
+/// <summary>Configuration section <c>Signaling:Rooms</c>.</summary>
+public sealed class RoomOptions
+{
+    public const string Section = "Signaling:Rooms";
+
+    /// <summary>Capacity of rooms that do not set their own.</summary>
+    [Range(1, 10_000, ErrorMessage = "Signaling:Rooms:MaxParticipants must be between 1 and 10000")]
+    public int MaxParticipants { get; set; } = 10;
+
+    /// <summary>Above this many active members, <c>connectionMode</c> says <c>sfu</c>.</summary>
+    [Range(1, 10_000, ErrorMessage = "Signaling:Rooms:MeshLimit must be between 1 and 10000")]
+    public int MeshLimit { get; set; } = 4;
+
+    /// <summary>A room with no active member is removed after this long.</summary>
+    public TimeSpan EmptyRoomTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Whether <c>JoinRoom</c> creates a room that does not exist (else <c>ROOM_NOT_FOUND</c>).</summary>
+    public bool CreateOnJoin { get; set; } = true;
+}

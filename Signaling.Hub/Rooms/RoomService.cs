@@ -1,0 +1,192 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using Signaling.Contracts;
+using Signaling.Contracts.Rooms;
+using Signaling.Hub.Common;
+using Signaling.Hub.Hubs;
+using Signaling.Hub.Security;
+using Signaling.Hub.Storage;
+
+namespace Signaling.Hub.Rooms;
+
+/// <summary>Room membership: join, leave, disconnect and member updates, with their broadcasts.</summary>
+public sealed partial class RoomService(
+    IRoomStore store,
+    RoomDirectory directory,
+    RoomLocks locks,
+    ConnectionRegistry connections,
+    IHubContext<SignalingHub, ISignalingClient> hub,
+    IceServerProvider ice,
+    IOptionsMonitor<RoomOptions> options,
+    InstanceIdentity instance,
+    TimeProvider time,
+    ILogger<RoomService> logger)
+{
+    public async Task<JoinRoomResult> JoinAsync(ConnectionSession session, JoinRoomRequest request)
+    {
+        var caller = session.Caller;
+        var roomId = Validate.Id(request.RoomId, "roomId");
+        var displayName = Validate.DisplayName(request.DisplayName) ?? caller.Name;
+        var userData = request.UserData is null ? null : UserDataRules.Check(UserDataRules.Copy(request.UserData));
+        if (!caller.MayEnter(roomId))
+        {
+            throw SignalingException.Forbidden($"this token may only join room '{caller.RoomScope}'");
+        }
+
+        var room = await FindOrCreateAsync(roomId, caller);
+        if (room.Org is not null && room.Org != caller.Org && caller.RoomScope != roomId)
+        {
+            throw SignalingException.Forbidden($"room '{roomId}' belongs to another organization; ask for a room token");
+        }
+
+        var media = request.MediaState ?? new MediaState();
+        if (room.Settings.MuteOnEntry)
+        {
+            media = media with { Audio = false, Video = false };
+        }
+
+        var group = GroupNames.Room(roomId);
+        JoinOutcome outcome;
+        using (await locks.AcquireAsync(roomId))
+        {
+            outcome = await store.JoinAsync(new JoinCommand(
+                roomId, caller.Id, displayName, media, userData, session.ConnectionId, instance.Id, time.NowMs()));
+            switch (outcome.Status)
+            {
+                case JoinStatus.RoomNotFound:
+                    throw new SignalingException(ErrorCodes.RoomNotFound, $"room '{roomId}' does not exist");
+                case JoinStatus.RoomFull:
+                    throw new SignalingException(ErrorCodes.RoomFull,
+                        $"room '{roomId}' has {outcome.ActiveCount} of {outcome.Room.MaxParticipants} participants");
+            }
+
+            if (outcome.ReplacedConnectionId is { } replaced)
+            {
+                await ReplaceAsync(roomId, caller.Id, replaced, session.ConnectionId);
+            }
+
+            var rejoinedSameConnection = !session.Rooms.TryAdd(roomId, 0);
+            directory.Set(roomId, caller.Id, session.ConnectionId);
+            await hub.Groups.AddToGroupAsync(session.ConnectionId, group);
+            var others = hub.Clients.GroupExcept(group, session.ConnectionId);
+            var peer = outcome.Member!.ToPeerInfo();
+            await (rejoinedSameConnection ? others.PeerUpdated(peer) : others.PeerJoined(peer));
+        }
+
+        LogJoined(caller.Id, roomId, outcome.Reconnected);
+        return new JoinRoomResult(
+            roomId,
+            caller.Id,
+            outcome.Reconnected,
+            outcome.Members.Where(m => m.PeerId != caller.Id).Select(m => m.ToPeerInfo()).ToList(),
+            ice.For(caller.Id),
+            ModeFor(outcome.ActiveCount),
+            outcome.Room.ToInfo());
+    }
+
+    public async Task LeaveAsync(ConnectionSession session, string? roomId)
+    {
+        Validate.Id(roomId, "roomId");
+        if (!await DeactivateAsync(session, roomId, PeerLeftReason.Left))
+        {
+            throw new SignalingException(ErrorCodes.NotInRoom, $"not an active member of room '{roomId}'");
+        }
+    }
+
+    /// <summary>Every room the closing connection held becomes inactive for it; the rooms are told.</summary>
+    public async Task DisconnectAsync(ConnectionSession session)
+    {
+        foreach (var roomId in session.Rooms.Keys)
+        {
+            await DeactivateAsync(session, roomId, PeerLeftReason.Disconnected);
+        }
+    }
+
+    public async Task<PeerInfo> UpdateAsync(ConnectionSession session, string? roomId, MediaState? mediaState, IReadOnlyDictionary<string, System.Text.Json.JsonElement>? patch)
+    {
+        Validate.Id(roomId, "roomId");
+        RequireMember(session, roomId);
+        MemberRecord? updated;
+        using (await locks.AcquireAsync(roomId))
+        {
+            var userData = patch;
+            if (patch is not null)
+            {
+                var current = await store.GetMemberAsync(roomId, session.Caller.Id);
+                userData = UserDataRules.Check(UserDataRules.Merge(current?.UserData ?? new Dictionary<string, System.Text.Json.JsonElement>(), patch));
+            }
+
+            updated = await store.UpdateMemberAsync(roomId, session.Caller.Id, session.ConnectionId, mediaState, userData, time.NowMs())
+                ?? throw new SignalingException(ErrorCodes.NotInRoom, $"not an active member of room '{roomId}'");
+        }
+
+        var peer = updated.ToPeerInfo();
+        await hub.Clients.GroupExcept(GroupNames.Room(roomId), session.ConnectionId).PeerUpdated(peer);
+        return peer;
+    }
+
+    public void RequireMember(ConnectionSession session, string roomId)
+    {
+        if (!directory.IsHeldBy(roomId, session.Caller.Id, session.ConnectionId))
+        {
+            throw new SignalingException(ErrorCodes.NotInRoom, $"not an active member of room '{roomId}'");
+        }
+    }
+
+    public ConnectionMode ModeFor(int activeMembers) =>
+        activeMembers <= options.CurrentValue.MeshLimit ? ConnectionMode.P2p : ConnectionMode.Sfu;
+
+    private async Task<RoomRecord> FindOrCreateAsync(string roomId, CallerIdentity caller)
+    {
+        if (await store.GetRoomAsync(roomId) is { } existing)
+        {
+            return existing;
+        }
+
+        var o = options.CurrentValue;
+        if (!o.CreateOnJoin)
+        {
+            throw new SignalingException(ErrorCodes.RoomNotFound, $"room '{roomId}' does not exist");
+        }
+
+        return await store.GetOrCreateRoomAsync(new RoomRecord(
+            roomId, roomId, RoomType.Video, o.MaxParticipants, new RoomSettings(), time.NowMs(), caller.Id, caller.Org));
+    }
+
+    private async Task<bool> DeactivateAsync(ConnectionSession session, string roomId, PeerLeftReason reason)
+    {
+        var group = GroupNames.Room(roomId);
+        using (await locks.AcquireAsync(roomId))
+        {
+            session.Rooms.TryRemove(roomId, out _);
+            directory.Remove(roomId, session.Caller.Id, session.ConnectionId);
+            var left = await store.LeaveAsync(roomId, session.Caller.Id, session.ConnectionId, time.NowMs());
+            if (left is null)
+            {
+                return false;
+            }
+
+            await hub.Groups.RemoveFromGroupAsync(session.ConnectionId, group);
+            await hub.Clients.GroupExcept(group, session.ConnectionId).PeerLeft(new PeerLeftEvent(roomId, session.Caller.Id, reason));
+        }
+
+        LogLeft(session.Caller.Id, roomId, reason);
+        return true;
+    }
+
+    /// <summary>The identity's older connection loses the room: it is told, leaves the group, and the room sees it go.</summary>
+    private async Task ReplaceAsync(string roomId, string peerId, string oldConnectionId, string newConnectionId)
+    {
+        connections.Find(oldConnectionId)?.Rooms.TryRemove(roomId, out _);
+        var group = GroupNames.Room(roomId);
+        await hub.Groups.RemoveFromGroupAsync(oldConnectionId, group);
+        await hub.Clients.Client(oldConnectionId).SessionReplaced(new SessionReplacedEvent(roomId));
+        await hub.Clients.GroupExcept(group, [oldConnectionId, newConnectionId]).PeerLeft(new PeerLeftEvent(roomId, peerId, PeerLeftReason.Replaced));
+    }
+
+    [LoggerMessage(LogLevel.Information, "Peer {PeerId} joined {RoomId} (reconnected: {Reconnected})")]
+    private partial void LogJoined(string peerId, string roomId, bool reconnected);
+
+    [LoggerMessage(LogLevel.Information, "Peer {PeerId} left {RoomId} ({Reason})")]
+    private partial void LogLeft(string peerId, string roomId, PeerLeftReason reason);
+}

@@ -1,0 +1,37 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Signaling.Contracts.Rooms;
+
+namespace Signaling.Hub.Security;
+
+/// <summary>
+/// ICE servers for one peer. TURN credentials follow the TURN REST API that coturn's
+/// <c>use-auth-secret</c> checks, so the TURN server needs no call back to us.
+/// </summary>
+public sealed class IceServerProvider(IOptionsMonitor<IceOptions> options, TimeProvider time)
+{
+    public IReadOnlyList<IceServer> For(string peerId)
+    {
+        var o = options.CurrentValue;
+        var servers = new List<IceServer>(2);
+        if (o.EffectiveStunUrls is { Count: > 0 } stun)
+        {
+            servers.Add(new IceServer(stun));
+        }
+
+        if (o.TurnUrls.Length > 0 && !string.IsNullOrEmpty(o.TurnSecret))
+        {
+            var expiry = time.GetUtcNow().Add(o.TurnCredentialTtl).ToUnixTimeSeconds();
+            var username = $"{expiry}:{peerId}";
+            servers.Add(new IceServer(o.TurnUrls, username, Credential(o.TurnSecret, username)));
+        }
+
+        return servers;
+    }
+
+#pragma warning disable CA5350 // The TURN REST API (and coturn) define the credential as HMAC-SHA1; no choice here.
+    public static string Credential(string secret, string username) =>
+        Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(username)));
+#pragma warning restore CA5350
+}

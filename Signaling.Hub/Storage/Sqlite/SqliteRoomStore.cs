@@ -1,0 +1,150 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Signaling.Contracts.Rooms;
+using static Signaling.Hub.Storage.Sqlite.SqliteDatabase;
+
+namespace Signaling.Hub.Storage.Sqlite;
+
+public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
+{
+    private const string MemberColumns =
+        "room_id, peer_id, display_name, is_active, joined_at, last_seen, audio, video, screen, user_data, connection_id, instance_id";
+
+    public Task<RoomRecord?> GetRoomAsync(string roomId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => ReadRoom(c, null, roomId));
+
+    public Task<RoomRecord> GetOrCreateRoomAsync(RoomRecord room, CancellationToken cancellationToken = default) =>
+        db.WriteAsync((c, t) =>
+        {
+            Execute(c, """
+                INSERT INTO rooms (room_id, name, type, max_participants, mute_on_entry, allow_recording, max_duration_minutes, created_at, created_by, org)
+                VALUES ($id, $name, $type, $max, $mute, $rec, $dur, $at, $by, $org) ON CONFLICT(room_id) DO NOTHING
+                """, t,
+                ("$id", room.RoomId), ("$name", room.Name), ("$type", room.Type.ToString()), ("$max", room.MaxParticipants),
+                ("$mute", room.Settings.MuteOnEntry), ("$rec", room.Settings.AllowRecording), ("$dur", room.Settings.MaxDurationMinutes),
+                ("$at", room.CreatedAt), ("$by", room.CreatedBy), ("$org", room.Org));
+            return ReadRoom(c, t, room.RoomId)!;
+        }, cancellationToken);
+
+    public Task<JoinOutcome> JoinAsync(JoinCommand command, CancellationToken cancellationToken = default) =>
+        db.WriteAsync((c, t) =>
+        {
+            var room = ReadRoom(c, t, command.RoomId);
+            if (room is null)
+            {
+                var missing = new RoomRecord(command.RoomId, command.RoomId, RoomType.Video, 0, new RoomSettings(), 0, "", null);
+                return new JoinOutcome(JoinStatus.RoomNotFound, missing, null, false, null, []);
+            }
+
+            var members = ReadMembers(c, t, command.RoomId);
+            var previous = members.FirstOrDefault(m => m.PeerId == command.PeerId);
+            var othersActive = members.Count(m => m.IsActive && m.PeerId != command.PeerId);
+            if (othersActive >= room.MaxParticipants)
+            {
+                return new JoinOutcome(JoinStatus.RoomFull, room, null, previous is not null, null, members);
+            }
+
+            var member = new MemberRecord(
+                command.RoomId, command.PeerId, command.DisplayName, true, command.Now, command.Now, command.MediaState,
+                command.UserData ?? previous?.UserData ?? new Dictionary<string, JsonElement>(),
+                command.ConnectionId, command.InstanceId);
+            WriteMember(c, t, member);
+            var replaced = previous is { IsActive: true } && previous.ConnectionId != command.ConnectionId ? previous.ConnectionId : null;
+            var after = members.Where(m => m.PeerId != command.PeerId).Append(member).ToList();
+            return new JoinOutcome(JoinStatus.Joined, room, member, previous is not null, replaced, after);
+        }, cancellationToken);
+
+    public Task<MemberRecord?> LeaveAsync(string roomId, string peerId, string connectionId, long now, CancellationToken cancellationToken = default) =>
+        db.WriteAsync((c, t) =>
+        {
+            var changed = Execute(c, """
+                UPDATE members SET is_active = 0, last_seen = $now, connection_id = NULL, instance_id = NULL
+                WHERE room_id = $room AND peer_id = $peer AND is_active = 1 AND connection_id = $conn
+                """, t, ("$now", now), ("$room", roomId), ("$peer", peerId), ("$conn", connectionId));
+            return changed == 0 ? null : ReadMember(c, t, roomId, peerId);
+        }, cancellationToken);
+
+    public Task<MemberRecord?> UpdateMemberAsync(
+        string roomId, string peerId, string connectionId, MediaState? mediaState,
+        IReadOnlyDictionary<string, JsonElement>? userData, long now, CancellationToken cancellationToken = default) =>
+        db.WriteAsync((c, t) =>
+        {
+            var member = ReadMember(c, t, roomId, peerId);
+            if (member is not { IsActive: true } || member.ConnectionId != connectionId)
+            {
+                return null;
+            }
+
+            member = member with { MediaState = mediaState ?? member.MediaState, UserData = userData ?? member.UserData, LastSeen = now };
+            WriteMember(c, t, member);
+            return member;
+        }, cancellationToken);
+
+    public Task<MemberRecord?> GetMemberAsync(string roomId, string peerId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => ReadMember(c, null, roomId, peerId));
+
+    public Task<IReadOnlyList<MemberRecord>> GetMembersAsync(string roomId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync<IReadOnlyList<MemberRecord>>(c => ReadMembers(c, null, roomId));
+
+    public Task<IReadOnlyList<MemberRecord>> DeactivateInstanceAsync(string? instanceId, long now, CancellationToken cancellationToken = default) =>
+        db.WriteAsync<IReadOnlyList<MemberRecord>>((c, t) =>
+        {
+            const string Filter = "is_active = 1 AND ($inst IS NULL OR instance_id = $inst)";
+            var affected = ReadMembersWhere(c, t, Filter, ("$inst", instanceId));
+            Execute(c, $"UPDATE members SET is_active = 0, last_seen = $now, connection_id = NULL, instance_id = NULL WHERE {Filter}",
+                t, ("$now", now), ("$inst", instanceId));
+            return affected.Select(m => m with { IsActive = false, LastSeen = now, ConnectionId = null, InstanceId = null }).ToList();
+        }, cancellationToken);
+
+    private static RoomRecord? ReadRoom(SqliteConnection c, SqliteTransaction? t, string roomId)
+    {
+        using var command = Command(c, """
+            SELECT room_id, name, type, max_participants, mute_on_entry, allow_recording, max_duration_minutes, created_at, created_by, org
+            FROM rooms WHERE room_id = $id
+            """, t, ("$id", roomId));
+        using var r = command.ExecuteReader();
+        if (!r.Read())
+        {
+            return null;
+        }
+
+        return new RoomRecord(
+            r.GetString(0), r.GetString(1), Enum.Parse<RoomType>(r.GetString(2)), r.GetInt32(3),
+            new RoomSettings(r.GetBoolean(4), r.GetBoolean(5), r.IsDBNull(6) ? null : r.GetInt32(6)),
+            r.GetInt64(7), r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9));
+    }
+
+    private static MemberRecord? ReadMember(SqliteConnection c, SqliteTransaction? t, string roomId, string peerId) =>
+        ReadMembersWhere(c, t, "room_id = $room AND peer_id = $peer", ("$room", roomId), ("$peer", peerId)).FirstOrDefault();
+
+    private static List<MemberRecord> ReadMembers(SqliteConnection c, SqliteTransaction? t, string roomId) =>
+        ReadMembersWhere(c, t, "room_id = $room ORDER BY joined_at, peer_id", ("$room", roomId));
+
+    private static List<MemberRecord> ReadMembersWhere(SqliteConnection c, SqliteTransaction? t, string where, params (string, object?)[] parameters)
+    {
+        using var command = Command(c, $"SELECT {MemberColumns} FROM members WHERE {where}", t, parameters);
+        using var r = command.ExecuteReader();
+        var list = new List<MemberRecord>();
+        while (r.Read())
+        {
+            list.Add(new MemberRecord(
+                r.GetString(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.GetInt64(4), r.GetInt64(5),
+                new MediaState(r.GetBoolean(6), r.GetBoolean(7), r.GetBoolean(8)),
+                JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(r.GetString(9)) ?? [],
+                r.IsDBNull(10) ? null : r.GetString(10), r.IsDBNull(11) ? null : r.GetString(11)));
+        }
+
+        return list;
+    }
+
+    private static void WriteMember(SqliteConnection c, SqliteTransaction t, MemberRecord m) =>
+        Execute(c, $"""
+            INSERT INTO members ({MemberColumns}) VALUES ($room, $peer, $name, $active, $joined, $seen, $a, $v, $s, $data, $conn, $inst)
+            ON CONFLICT(room_id, peer_id) DO UPDATE SET display_name = excluded.display_name, is_active = excluded.is_active,
+                joined_at = excluded.joined_at, last_seen = excluded.last_seen, audio = excluded.audio, video = excluded.video,
+                screen = excluded.screen, user_data = excluded.user_data, connection_id = excluded.connection_id, instance_id = excluded.instance_id
+            """, t,
+            ("$room", m.RoomId), ("$peer", m.PeerId), ("$name", m.DisplayName), ("$active", m.IsActive), ("$joined", m.JoinedAt),
+            ("$seen", m.LastSeen), ("$a", m.MediaState.Audio), ("$v", m.MediaState.Video), ("$s", m.MediaState.Screen),
+            ("$data", JsonSerializer.Serialize(m.UserData)), ("$conn", m.ConnectionId), ("$inst", m.InstanceId));
+}

@@ -1,0 +1,98 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Signaling.Client;
+
+namespace Signaling.Tests.Infrastructure;
+
+/// <summary>
+/// The real app on Kestrel at a loopback port, with its own SQLite file, so tests talk to it
+/// over real sockets exactly as clients do.
+/// </summary>
+public sealed class SignalingApplication : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+    private readonly string _environment;
+    private readonly bool _ownsDirectory;
+
+    public SignalingApplication(
+        IDictionary<string, string?>? settings = null,
+        string? dataDirectory = null,
+        string environment = "Development")
+    {
+        _ownsDirectory = dataDirectory is null;
+        DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("signaling-test-").FullName;
+        _environment = environment;
+        _settings = new Dictionary<string, string?>
+        {
+            ["Signaling:Jwt:SigningKey"] = Tokens.SigningKey,
+            ["Signaling:Storage:Sqlite:Path"] = Path.Combine(DataDirectory, "signaling.db"),
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+
+        UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        StartServer();
+    }
+
+    public string DataDirectory { get; }
+
+    public Uri BaseAddress => new(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    public HttpClient CreateHttpClient(string? token = null)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        }
+
+        return client;
+    }
+
+    /// <summary>Opens a real WebSocket hub connection through <see cref="SignalingClient"/> with the given token.</summary>
+    public async Task<TestPeer> ConnectAsync(string? token, Action<SignalingClientOptions>? configure = null)
+    {
+        var client = SignalingClient.Create(BaseAddress, _ => ValueTask.FromResult(token), configure);
+        var peer = new TestPeer(client);
+        await client.StartAsync().WaitAsync(Timeouts.Default);
+        return peer;
+    }
+
+    /// <summary>Connects as <paramref name="sub"/> with a fresh token and joins <paramref name="roomId"/>.</summary>
+    public async Task<TestPeer> JoinAsync(string sub, string roomId, string? org = null)
+    {
+        var peer = await ConnectAsync(Tokens.Create(sub, org: org));
+        peer.LastJoin = await peer.Client.JoinRoom(new(roomId)).WaitAsync(Timeouts.Default);
+        return peer;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment(_environment);
+        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && _ownsDirectory)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+        }
+    }
+}
+
+public static class Timeouts
+{
+    /// <summary>Generous: only a broken feature or a hung server should ever reach it.</summary>
+    public static readonly TimeSpan Default = TimeSpan.FromSeconds(15);
+}

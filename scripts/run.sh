@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs the service with the embedded SQLite store (data/signaling.db) in Development:
+# a dev signing key, POST /api/dev/tokens, http://localhost:5000. Extra arguments go to the app,
+# e.g. ./scripts/run.sh --urls http://127.0.0.1:8080
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+exec dotnet run --project Signaling.Hub --launch-profile Signaling.Hub -- "$@"
