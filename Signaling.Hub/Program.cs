@@ -1,6 +1,7 @@
 using Signaling.Hub.Common;
 using Signaling.Hub.Hubs;
 using Signaling.Hub.Observability;
+using Signaling.Hub.Rooms;
 using Signaling.Hub.Security;
 using Signaling.Hub.Storage;
 
@@ -21,6 +22,7 @@ app.UseAuthorization();
 app.MapSignalingHealthChecks();
 app.MapDevTokens(app.Environment);
 app.MapIceServers();
+app.MapRooms();
 app.MapSignalingHub();
 
 app.Run();

@@ -36,6 +36,7 @@ public sealed class AuthenticationTests : IDisposable
     [Fact]
     public async Task A_room_scoped_token_joins_its_room_only()
     {
+        await using var host = await _app.JoinAsync("host", "standup");
         await using var guest = await _app.ConnectAsync(Tokens.Create("guest", room: "standup"));
 
         await ErrorAssert.Code(ErrorCodes.Forbidden, () => guest.Client.JoinRoom(new JoinRoomRequest("other-room")));

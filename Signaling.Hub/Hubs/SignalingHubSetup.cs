@@ -25,6 +25,9 @@ public static class SignalingHubSetup
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<RoomService>();
         services.AddSingleton<RelayService>();
+        services.AddSingleton<RoomCatalog>();
+        services.AddSingleton<RoomJanitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<RoomJanitor>());
 
         services.AddSignalR(options =>
         {

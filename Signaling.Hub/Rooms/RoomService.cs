@@ -144,13 +144,40 @@ public sealed partial class RoomService(
         }
 
         var o = options.CurrentValue;
-        if (!o.CreateOnJoin)
+        // A room token is an invitation to one existing room: replaying it after the room is
+        // deleted must not bring the room back.
+        if (!o.CreateOnJoin || caller.RoomScope is not null)
         {
             throw new SignalingException(ErrorCodes.RoomNotFound, $"room '{roomId}' does not exist");
         }
 
         return await store.GetOrCreateRoomAsync(new RoomRecord(
             roomId, roomId, RoomType.Video, o.MaxParticipants, new RoomSettings(), time.NowMs(), caller.Id, caller.Org));
+    }
+
+    /// <summary>Removes the room; its active members get <c>RoomClosed</c> and leave the group.</summary>
+    public async Task<bool> CloseAsync(string roomId, RoomClosedReason reason)
+    {
+        var group = GroupNames.Room(roomId);
+        using (await locks.AcquireAsync(roomId))
+        {
+            var members = await store.GetMembersAsync(roomId);
+            if (!await store.DeleteRoomAsync(roomId))
+            {
+                return false;
+            }
+
+            await hub.Clients.Group(group).RoomClosed(new RoomClosedEvent(roomId, reason));
+            foreach (var member in members.Where(m => m is { IsActive: true, ConnectionId: not null }))
+            {
+                directory.Remove(roomId, member.PeerId, member.ConnectionId!);
+                connections.Find(member.ConnectionId!)?.Rooms.TryRemove(roomId, out _);
+                await hub.Groups.RemoveFromGroupAsync(member.ConnectionId!, group);
+            }
+        }
+
+        LogClosed(roomId, reason);
+        return true;
     }
 
     private async Task<bool> DeactivateAsync(ConnectionSession session, string roomId, PeerLeftReason reason)
@@ -186,6 +213,9 @@ public sealed partial class RoomService(
 
     [LoggerMessage(LogLevel.Information, "Peer {PeerId} joined {RoomId} (reconnected: {Reconnected})")]
     private partial void LogJoined(string peerId, string roomId, bool reconnected);
+
+    [LoggerMessage(LogLevel.Information, "Room {RoomId} closed ({Reason})")]
+    private partial void LogClosed(string roomId, RoomClosedReason reason);
 
     [LoggerMessage(LogLevel.Information, "Peer {PeerId} left {RoomId} ({Reason})")]
     private partial void LogLeft(string peerId, string roomId, PeerLeftReason reason);

@@ -12,6 +12,8 @@ public sealed class TokenIssuer(IOptions<JwtOptions> options, TimeProvider time)
 {
     private readonly JsonWebTokenHandler _handler = new();
 
+    public TimeSpan DefaultRoomTokenLifetime => options.Value.RoomTokenLifetime;
+
     public TokenResponse Issue(
         string sub,
         string? name,

@@ -35,6 +35,18 @@ public interface IRoomStore
         long now,
         CancellationToken cancellationToken = default);
 
+    /// <summary>Rooms of one organization (<see langword="null"/>: rooms created without one), oldest first.</summary>
+    Task<(IReadOnlyList<RoomRecord> Items, int Total)> ListRoomsAsync(string? org, int offset, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the room and all its members; false when it did not exist.</summary>
+    Task<bool> DeleteRoomAsync(string roomId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Rooms past their maximum duration at <paramref name="now"/>, and rooms with no active member
+    /// whose last activity is at or before <paramref name="idleBefore"/>.
+    /// </summary>
+    Task<IReadOnlyList<RoomRecord>> FindExpiredRoomsAsync(long idleBefore, long now, CancellationToken cancellationToken = default);
+
     Task<MemberRecord?> GetMemberAsync(string roomId, string peerId, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<MemberRecord>> GetMembersAsync(string roomId, CancellationToken cancellationToken = default);

@@ -18,12 +18,15 @@ public sealed class SignalingApplication : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly string _environment;
     private readonly bool _ownsDirectory;
+    private readonly TimeProvider? _time;
 
     public SignalingApplication(
         IDictionary<string, string?>? settings = null,
         string? dataDirectory = null,
-        string environment = "Development")
+        string environment = "Development",
+        TimeProvider? time = null)
     {
+        _time = time;
         _ownsDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("signaling-test-").FullName;
         _environment = environment;
@@ -78,6 +81,10 @@ public sealed class SignalingApplication : WebApplicationFactory<Program>
     {
         builder.UseEnvironment(_environment);
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+        if (_time is not null)
+        {
+            builder.ConfigureServices(services => services.AddSingleton(_time));
+        }
     }
 
     protected override void Dispose(bool disposing)

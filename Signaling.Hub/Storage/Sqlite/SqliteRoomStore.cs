@@ -96,22 +96,47 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
             return affected.Select(m => m with { IsActive = false, LastSeen = now, ConnectionId = null, InstanceId = null }).ToList();
         }, cancellationToken);
 
-    private static RoomRecord? ReadRoom(SqliteConnection c, SqliteTransaction? t, string roomId)
-    {
-        using var command = Command(c, """
-            SELECT room_id, name, type, max_participants, mute_on_entry, allow_recording, max_duration_minutes, created_at, created_by, org
-            FROM rooms WHERE room_id = $id
-            """, t, ("$id", roomId));
-        using var r = command.ExecuteReader();
-        if (!r.Read())
+    public Task<(IReadOnlyList<RoomRecord> Items, int Total)> ListRoomsAsync(string? org, int offset, int limit, CancellationToken cancellationToken = default) =>
+        db.ReadAsync<(IReadOnlyList<RoomRecord>, int)>(c =>
         {
-            return null;
+            const string SameOrg = "(org = $org OR (org IS NULL AND $org IS NULL))";
+            using var count = Command(c, $"SELECT COUNT(*) FROM rooms WHERE {SameOrg}", null, ("$org", org));
+            var total = Convert.ToInt32(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            var items = ReadRooms(c, null, $"{SameOrg} ORDER BY created_at, room_id LIMIT $limit OFFSET $offset",
+                ("$org", org), ("$limit", limit), ("$offset", offset));
+            return (items, total);
+        });
+
+    public Task<bool> DeleteRoomAsync(string roomId, CancellationToken cancellationToken = default) =>
+        db.WriteAsync((c, t) => Execute(c, "DELETE FROM rooms WHERE room_id = $id", t, ("$id", roomId)) > 0, cancellationToken);
+
+    public Task<IReadOnlyList<RoomRecord>> FindExpiredRoomsAsync(long idleBefore, long now, CancellationToken cancellationToken = default) =>
+        db.ReadAsync<IReadOnlyList<RoomRecord>>(c => ReadRooms(c, null, """
+            (max_duration_minutes IS NOT NULL AND created_at + max_duration_minutes * 60000 <= $now)
+            OR (NOT EXISTS (SELECT 1 FROM members m WHERE m.room_id = rooms.room_id AND m.is_active = 1)
+                AND COALESCE((SELECT MAX(m.last_seen) FROM members m WHERE m.room_id = rooms.room_id), created_at) <= $idle)
+            """, ("$now", now), ("$idle", idleBefore)));
+
+    private static RoomRecord? ReadRoom(SqliteConnection c, SqliteTransaction? t, string roomId) =>
+        ReadRooms(c, t, "room_id = $id", ("$id", roomId)).FirstOrDefault();
+
+    private static List<RoomRecord> ReadRooms(SqliteConnection c, SqliteTransaction? t, string where, params (string, object?)[] parameters)
+    {
+        using var command = Command(c, $"""
+            SELECT room_id, name, type, max_participants, mute_on_entry, allow_recording, max_duration_minutes, created_at, created_by, org
+            FROM rooms WHERE {where}
+            """, t, parameters);
+        using var r = command.ExecuteReader();
+        var rooms = new List<RoomRecord>();
+        while (r.Read())
+        {
+            rooms.Add(new RoomRecord(
+                r.GetString(0), r.GetString(1), Enum.Parse<RoomType>(r.GetString(2)), r.GetInt32(3),
+                new RoomSettings(r.GetBoolean(4), r.GetBoolean(5), r.IsDBNull(6) ? null : r.GetInt32(6)),
+                r.GetInt64(7), r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9)));
         }
 
-        return new RoomRecord(
-            r.GetString(0), r.GetString(1), Enum.Parse<RoomType>(r.GetString(2)), r.GetInt32(3),
-            new RoomSettings(r.GetBoolean(4), r.GetBoolean(5), r.IsDBNull(6) ? null : r.GetInt32(6)),
-            r.GetInt64(7), r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9));
+        return rooms;
     }
 
     private static MemberRecord? ReadMember(SqliteConnection c, SqliteTransaction? t, string roomId, string peerId) =>

@@ -1,0 +1,112 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Signaling.Contracts;
+using Signaling.Contracts.Http;
+using Signaling.Contracts.Rooms;
+using Signaling.Hub.Common;
+using Signaling.Hub.Security;
+using Signaling.Hub.Storage;
+
+namespace Signaling.Hub.Rooms;
+
+/// <summary>Rooms as resources: create, list, describe, delete, and invite with room tokens.</summary>
+public sealed class RoomCatalog(
+    IRoomStore store,
+    RoomService rooms,
+    TokenIssuer tokens,
+    IOptionsMonitor<RoomOptions> options,
+    TimeProvider time)
+{
+    private const int MaxDurationMinutes = 7 * 24 * 60;
+
+    public async Task<RoomRecord> CreateAsync(CallerIdentity caller, CreateRoomRequest request)
+    {
+        Validate.NotNull(request, "body");
+        var name = Validate.DisplayName(request.Name);
+        if (request.MaxParticipants is < 1 or > 10_000)
+        {
+            throw SignalingException.InvalidArgument("'maxParticipants' must be between 1 and 10000");
+        }
+
+        if (request.Settings?.MaxDurationMinutes is < 1 or > MaxDurationMinutes)
+        {
+            throw SignalingException.InvalidArgument($"'settings.maxDurationMinutes' must be between 1 and {MaxDurationMinutes}");
+        }
+
+        if (caller.RoomScope is not null)
+        {
+            throw SignalingException.Forbidden("a room token cannot create rooms");
+        }
+
+        // Unguessable ids: knowing a room id must not be how outsiders find a room.
+        var roomId = "r-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        return await store.GetOrCreateRoomAsync(new RoomRecord(
+            roomId, name ?? roomId, request.Type, request.MaxParticipants ?? options.CurrentValue.MaxParticipants,
+            request.Settings ?? new RoomSettings(), time.NowMs(), caller.Id, caller.Org));
+    }
+
+    public async Task<RoomPage> ListAsync(CallerIdentity caller, int? offset, int? limit)
+    {
+        if (offset is < 0 || limit is < 1 or > 100)
+        {
+            throw SignalingException.InvalidArgument("'offset' must be 0 or more and 'limit' between 1 and 100");
+        }
+
+        var (items, total) = await store.ListRoomsAsync(caller.Org, offset ?? 0, limit ?? 20);
+        return new RoomPage(items.Select(r => r.ToInfo()).ToList(), total, offset ?? 0, limit ?? 20);
+    }
+
+    public async Task<RoomDetails> DescribeAsync(CallerIdentity caller, string roomId)
+    {
+        var room = await VisibleRoomAsync(caller, roomId);
+        var members = await store.GetMembersAsync(roomId);
+        return new RoomDetails(
+            room.RoomId, room.Name, room.Type, room.MaxParticipants, room.Settings, room.CreatedAt, room.CreatedBy,
+            rooms.ModeFor(members.Count(m => m.IsActive)), members.Select(m => m.ToPeerInfo()).ToList());
+    }
+
+    public async Task DeleteAsync(CallerIdentity caller, string roomId)
+    {
+        RequireManager(caller, await VisibleRoomAsync(caller, roomId));
+        await rooms.CloseAsync(roomId, RoomClosedReason.Deleted);
+    }
+
+    public async Task<RoomTokenResponse> IssueTokenAsync(CallerIdentity caller, string roomId, RoomTokenRequest? request)
+    {
+        var room = await VisibleRoomAsync(caller, roomId);
+        RequireManager(caller, room);
+        var lifetime = request?.LifetimeMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : tokens.DefaultRoomTokenLifetime;
+        if (lifetime < TimeSpan.FromMinutes(1) || lifetime > TimeSpan.FromDays(1))
+        {
+            throw SignalingException.InvalidArgument("'lifetimeMinutes' must be between 1 and 1440");
+        }
+
+        // A guest identity of its own: the token grants this room and nothing of the issuer's.
+        var guest = "guest-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+        var token = tokens.Issue(guest, null, [], null, roomId, lifetime);
+        return new RoomTokenResponse(token.Token, token.ExpiresAt, roomId);
+    }
+
+    /// <summary>Rooms of other organizations answer as missing, so ids cannot be probed across tenants.</summary>
+    private async Task<RoomRecord> VisibleRoomAsync(CallerIdentity caller, string roomId)
+    {
+        Validate.Id(roomId, "roomId");
+        var room = await store.GetRoomAsync(roomId);
+        if (room is null || !caller.MayEnter(roomId) || (room.Org is not null && room.Org != caller.Org && caller.RoomScope != roomId))
+        {
+            throw new SignalingException(ErrorCodes.RoomNotFound, $"room '{roomId}' does not exist");
+        }
+
+        return room;
+    }
+
+    private static void RequireManager(CallerIdentity caller, RoomRecord room)
+    {
+        var isCreator = caller.RoomScope is null && caller.Id == room.CreatedBy;
+        var isOrgAdmin = caller.IsAdmin && caller.RoomScope is null && caller.Org == room.Org;
+        if (!isCreator && !isOrgAdmin)
+        {
+            throw SignalingException.Forbidden($"only the creator of room '{room.RoomId}' or an admin of its organization may do this");
+        }
+    }
+}

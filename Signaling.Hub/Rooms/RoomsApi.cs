@@ -1,0 +1,49 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Signaling.Contracts.Http;
+using Signaling.Hub.Common;
+using Signaling.Hub.Security;
+
+namespace Signaling.Hub.Rooms;
+
+/// <summary>The REST half of rooms (<c>/api/rooms</c>).</summary>
+public static class RoomsApi
+{
+    public static RouteGroupBuilder MapRooms(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/rooms")
+            .RequireAuthorization()
+            .AddEndpointFilter<ProblemDetailsFilter>()
+            .WithTags("Rooms");
+
+        group.MapPost("/", Create);
+        group.MapGet("/", List);
+        group.MapGet("/{roomId}", Get);
+        group.MapDelete("/{roomId}", Delete);
+        group.MapPost("/{roomId}/tokens", IssueToken);
+        return group;
+    }
+
+    private static async Task<Created<CreateRoomResponse>> Create(CreateRoomRequest request, ClaimsPrincipal user, HttpRequest http, RoomCatalog catalog)
+    {
+        var room = await catalog.CreateAsync(CallerIdentity.From(user), request);
+        // The link opens the browser sample, which asks for a token and joins this room.
+        var joinLink = $"{http.Scheme}://{http.Host}/call/?room={Uri.EscapeDataString(room.RoomId)}";
+        return TypedResults.Created($"/api/rooms/{room.RoomId}", new CreateRoomResponse(room.RoomId, joinLink, room.ToInfo()));
+    }
+
+    private static async Task<Ok<RoomPage>> List(ClaimsPrincipal user, RoomCatalog catalog, int? offset, int? limit) =>
+        TypedResults.Ok(await catalog.ListAsync(CallerIdentity.From(user), offset, limit));
+
+    private static async Task<Ok<RoomDetails>> Get(string roomId, ClaimsPrincipal user, RoomCatalog catalog) =>
+        TypedResults.Ok(await catalog.DescribeAsync(CallerIdentity.From(user), roomId));
+
+    private static async Task<NoContent> Delete(string roomId, ClaimsPrincipal user, RoomCatalog catalog)
+    {
+        await catalog.DeleteAsync(CallerIdentity.From(user), roomId);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<RoomTokenResponse>> IssueToken(string roomId, RoomTokenRequest? request, ClaimsPrincipal user, RoomCatalog catalog) =>
+        TypedResults.Ok(await catalog.IssueTokenAsync(CallerIdentity.From(user), roomId, request));
+}
