@@ -1,4 +1,5 @@
 using Signaling.Hub.Common;
+using Signaling.Hub.Files;
 using Signaling.Hub.Hubs;
 using Signaling.Hub.Observability;
 using Signaling.Hub.Rooms;
@@ -12,6 +13,8 @@ builder.AddSignalingAuthentication();
 builder.AddSignalingStorage();
 builder.AddSignalingHub();
 builder.AddSignalingHealthChecks();
+builder.AddSignalingFiles();
+builder.AddSignalingOpenApi();
 
 var app = builder.Build();
 
@@ -20,9 +23,11 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapSignalingHealthChecks();
+app.MapSignalingOpenApi();
 app.MapDevTokens(app.Environment);
 app.MapIceServers();
 app.MapRooms();
+app.MapFiles();
 app.MapSignalingHub();
 
 app.Run();

@@ -19,6 +19,7 @@ public sealed partial class RoomService(
     IceServerProvider ice,
     IOptionsMonitor<RoomOptions> options,
     InstanceIdentity instance,
+    Files.FileStorage files,
     TimeProvider time,
     ILogger<RoomService> logger)
 {
@@ -166,6 +167,8 @@ public sealed partial class RoomService(
             {
                 return false;
             }
+
+            files.DeleteRoom(roomId);
 
             await hub.Clients.Group(group).RoomClosed(new RoomClosedEvent(roomId, reason));
             foreach (var member in members.Where(m => m is { IsActive: true, ConnectionId: not null }))

@@ -47,6 +47,11 @@ public interface IRoomStore
     /// </summary>
     Task<IReadOnlyList<RoomRecord>> FindExpiredRoomsAsync(long idleBefore, long now, CancellationToken cancellationToken = default);
 
+    /// <summary>Links an uploaded file to an active member; null when the member is not active.</summary>
+    Task<MemberRecord?> AddFileAsync(string roomId, string peerId, SharedFile file, CancellationToken cancellationToken = default);
+
+    Task<StoredFile?> GetFileAsync(string fileId, CancellationToken cancellationToken = default);
+
     Task<MemberRecord?> GetMemberAsync(string roomId, string peerId, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<MemberRecord>> GetMembersAsync(string roomId, CancellationToken cancellationToken = default);

@@ -28,9 +28,10 @@ public sealed record MemberRecord(
     MediaState MediaState,
     IReadOnlyDictionary<string, JsonElement> UserData,
     string? ConnectionId,
-    string? InstanceId)
+    string? InstanceId,
+    IReadOnlyList<SharedFile>? Files = null)
 {
-    public PeerInfo ToPeerInfo() => new(RoomId, PeerId, DisplayName, IsActive, JoinedAt, LastSeen, MediaState, UserData, []);
+    public PeerInfo ToPeerInfo() => new(RoomId, PeerId, DisplayName, IsActive, JoinedAt, LastSeen, MediaState, UserData, Files ?? []);
 }
 
 /// <summary>Everything a join writes; the store applies it atomically with the capacity check.</summary>
@@ -68,3 +69,6 @@ public sealed record JoinOutcome(
 {
     public int ActiveCount => Members.Count(m => m.IsActive);
 }
+
+/// <summary>A file's description with the room and member it belongs to.</summary>
+public sealed record StoredFile(SharedFile File, string RoomId, string UploadedBy);

@@ -34,6 +34,7 @@ public sealed class SignalingApplication : WebApplicationFactory<Program>
         {
             ["Signaling:Jwt:SigningKey"] = Tokens.SigningKey,
             ["Signaling:Storage:Sqlite:Path"] = Path.Combine(DataDirectory, "signaling.db"),
+            ["Signaling:Files:Directory"] = Path.Combine(DataDirectory, "files"),
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

@@ -8,7 +8,7 @@ namespace Signaling.Hub.Storage.Sqlite;
 public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
 {
     private const string MemberColumns =
-        "room_id, peer_id, display_name, is_active, joined_at, last_seen, audio, video, screen, user_data, connection_id, instance_id";
+        "room_id, peer_id, display_name, is_active, joined_at, last_seen, audio, video, screen, user_data, connection_id, instance_id, files";
 
     public Task<RoomRecord?> GetRoomAsync(string roomId, CancellationToken cancellationToken = default) =>
         db.ReadAsync(c => ReadRoom(c, null, roomId));
@@ -47,7 +47,7 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
             var member = new MemberRecord(
                 command.RoomId, command.PeerId, command.DisplayName, true, command.Now, command.Now, command.MediaState,
                 command.UserData ?? previous?.UserData ?? new Dictionary<string, JsonElement>(),
-                command.ConnectionId, command.InstanceId);
+                command.ConnectionId, command.InstanceId, previous?.Files);
             WriteMember(c, t, member);
             var replaced = previous is { IsActive: true } && previous.ConnectionId != command.ConnectionId ? previous.ConnectionId : null;
             var after = members.Where(m => m.PeerId != command.PeerId).Append(member).ToList();
@@ -79,6 +79,37 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
             WriteMember(c, t, member);
             return member;
         }, cancellationToken);
+
+    public Task<MemberRecord?> AddFileAsync(string roomId, string peerId, SharedFile file, CancellationToken cancellationToken = default) =>
+        db.WriteAsync((c, t) =>
+        {
+            var member = ReadMember(c, t, roomId, peerId);
+            if (member is not { IsActive: true })
+            {
+                return null;
+            }
+
+            Execute(c, """
+                INSERT INTO files (file_id, room_id, peer_id, file_name, content_type, size, uploaded_at, url)
+                VALUES ($id, $room, $peer, $name, $type, $size, $at, $url)
+                """, t, ("$id", file.FileId), ("$room", roomId), ("$peer", peerId), ("$name", file.FileName),
+                ("$type", file.ContentType), ("$size", file.Size), ("$at", file.UploadedAt), ("$url", file.Url));
+            member = member with { Files = [.. member.Files ?? [], file] };
+            WriteMember(c, t, member);
+            return member;
+        }, cancellationToken);
+
+    public Task<StoredFile?> GetFileAsync(string fileId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c =>
+        {
+            using var command = Command(c, """
+                SELECT file_id, file_name, content_type, size, uploaded_at, url, room_id, peer_id FROM files WHERE file_id = $id
+                """, null, ("$id", fileId));
+            using var r = command.ExecuteReader();
+            return r.Read()
+                ? new StoredFile(new SharedFile(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetString(5)), r.GetString(6), r.GetString(7))
+                : null;
+        });
 
     public Task<MemberRecord?> GetMemberAsync(string roomId, string peerId, CancellationToken cancellationToken = default) =>
         db.ReadAsync(c => ReadMember(c, null, roomId, peerId));
@@ -156,7 +187,8 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
                 r.GetString(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.GetInt64(4), r.GetInt64(5),
                 new MediaState(r.GetBoolean(6), r.GetBoolean(7), r.GetBoolean(8)),
                 JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(r.GetString(9)) ?? [],
-                r.IsDBNull(10) ? null : r.GetString(10), r.IsDBNull(11) ? null : r.GetString(11)));
+                r.IsDBNull(10) ? null : r.GetString(10), r.IsDBNull(11) ? null : r.GetString(11),
+                JsonSerializer.Deserialize<List<SharedFile>>(r.GetString(12))));
         }
 
         return list;
@@ -164,12 +196,13 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
 
     private static void WriteMember(SqliteConnection c, SqliteTransaction t, MemberRecord m) =>
         Execute(c, $"""
-            INSERT INTO members ({MemberColumns}) VALUES ($room, $peer, $name, $active, $joined, $seen, $a, $v, $s, $data, $conn, $inst)
+            INSERT INTO members ({MemberColumns}) VALUES ($room, $peer, $name, $active, $joined, $seen, $a, $v, $s, $data, $conn, $inst, $files)
             ON CONFLICT(room_id, peer_id) DO UPDATE SET display_name = excluded.display_name, is_active = excluded.is_active,
                 joined_at = excluded.joined_at, last_seen = excluded.last_seen, audio = excluded.audio, video = excluded.video,
-                screen = excluded.screen, user_data = excluded.user_data, connection_id = excluded.connection_id, instance_id = excluded.instance_id
+                screen = excluded.screen, user_data = excluded.user_data, connection_id = excluded.connection_id, instance_id = excluded.instance_id, files = excluded.files
             """, t,
             ("$room", m.RoomId), ("$peer", m.PeerId), ("$name", m.DisplayName), ("$active", m.IsActive), ("$joined", m.JoinedAt),
             ("$seen", m.LastSeen), ("$a", m.MediaState.Audio), ("$v", m.MediaState.Video), ("$s", m.MediaState.Screen),
-            ("$data", JsonSerializer.Serialize(m.UserData)), ("$conn", m.ConnectionId), ("$inst", m.InstanceId));
+            ("$data", JsonSerializer.Serialize(m.UserData)), ("$conn", m.ConnectionId), ("$inst", m.InstanceId),
+            ("$files", JsonSerializer.Serialize(m.Files ?? [])));
 }

@@ -26,9 +26,20 @@ internal static class SqliteSchema
             video INTEGER NOT NULL,
             screen INTEGER NOT NULL,
             user_data TEXT NOT NULL,
+            files TEXT NOT NULL DEFAULT '[]',
             connection_id TEXT NULL,
             instance_id TEXT NULL,
             PRIMARY KEY (room_id, peer_id)
+        );
+        CREATE TABLE IF NOT EXISTS files (
+            file_id TEXT PRIMARY KEY,
+            room_id TEXT NOT NULL REFERENCES rooms(room_id) ON DELETE CASCADE,
+            peer_id TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            uploaded_at INTEGER NOT NULL,
+            url TEXT NOT NULL
         );
         CREATE INDEX IF NOT EXISTS members_active ON members(is_active, instance_id);
         """;
