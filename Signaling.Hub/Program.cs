@@ -8,6 +8,7 @@ using Signaling.Hub.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddSignalingTelemetry();
 builder.AddSignalingProblemDetails();
 builder.AddSignalingAuthentication();
 builder.AddSignalingStorage();

@@ -1,10 +1,11 @@
 using Microsoft.AspNetCore.SignalR;
 using Signaling.Hub.Common;
+using Signaling.Hub.Observability;
 
 namespace Signaling.Hub.Hubs;
 
 /// <summary>The one place where domain refusals become <see cref="HubException"/>s whose message starts with the code.</summary>
-public sealed partial class HubErrorFilter(ILogger<HubErrorFilter> logger) : IHubFilter
+public sealed partial class HubErrorFilter(SignalingTelemetry telemetry, ILogger<HubErrorFilter> logger) : IHubFilter
 {
     public async ValueTask<object?> InvokeMethodAsync(
         HubInvocationContext invocationContext,
@@ -16,6 +17,7 @@ public sealed partial class HubErrorFilter(ILogger<HubErrorFilter> logger) : IHu
         }
         catch (SignalingException ex)
         {
+            telemetry.Refused(ex.Code);
             LogRefused(invocationContext.HubMethodName, ex.Code, invocationContext.Context.ConnectionId, ex.Message);
             throw new HubException($"{ex.Code}: {ex.Message}");
         }

@@ -4,6 +4,7 @@ using Signaling.Contracts;
 using Signaling.Contracts.Relay;
 using Signaling.Contracts.Rooms;
 using Signaling.Hub.Common;
+using Signaling.Hub.Observability;
 using Signaling.Hub.Rooms;
 using Signaling.Hub.Security;
 
@@ -18,6 +19,7 @@ public sealed class SignalingHub(
     ConnectionRegistry connections,
     RoomService rooms,
     RelayService relay,
+    SignalingTelemetry telemetry,
     TimeProvider time) : Hub<ISignalingClient>, IRoomHub
 {
     /// <summary>Target of invocations whose arguments did not bind (see <see cref="BindingFailureProtocol"/>).</summary>
@@ -30,6 +32,7 @@ public sealed class SignalingHub(
         var session = new ConnectionSession(Context.ConnectionId, CallerIdentity.From(Context.User!), time.NowMs());
         Context.Items[typeof(ConnectionSession)] = session;
         connections.Add(session);
+        telemetry.ConnectionOpened();
         return Task.CompletedTask;
     }
 
@@ -37,6 +40,7 @@ public sealed class SignalingHub(
     {
         if (connections.Remove(Context.ConnectionId) is { } session)
         {
+            telemetry.ConnectionClosed();
             await rooms.DisconnectAsync(session);
         }
     }

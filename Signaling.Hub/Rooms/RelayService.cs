@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.SignalR;
 using Signaling.Contracts;
 using Signaling.Contracts.Relay;
 using Signaling.Hub.Common;
 using Signaling.Hub.Hubs;
+using Signaling.Hub.Observability;
 
 namespace Signaling.Hub.Rooms;
 
@@ -10,22 +12,27 @@ namespace Signaling.Hub.Rooms;
 /// The hot path: offers, answers and candidates. Authorization and addressing come from the
 /// in-memory <see cref="RoomDirectory"/>; nothing here touches the store.
 /// </summary>
-public sealed class RelayService(RoomDirectory directory, IHubContext<SignalingHub, ISignalingClient> hub)
+public sealed class RelayService(RoomDirectory directory, IHubContext<SignalingHub, ISignalingClient> hub, SignalingTelemetry telemetry)
 {
-    public Task OfferAsync(ConnectionSession sender, SdpMessage? message)
+    public async Task OfferAsync(ConnectionSession sender, SdpMessage? message)
     {
+        var start = Stopwatch.GetTimestamp();
         var target = Resolve(sender, message, out var m);
-        return hub.Clients.Client(target).Offer(new RelayedSdp(m.RoomId, sender.Caller.Id, m.Sdp));
+        await hub.Clients.Client(target).Offer(new RelayedSdp(m.RoomId, sender.Caller.Id, m.Sdp));
+        telemetry.Relayed("offer", start);
     }
 
-    public Task AnswerAsync(ConnectionSession sender, SdpMessage? message)
+    public async Task AnswerAsync(ConnectionSession sender, SdpMessage? message)
     {
+        var start = Stopwatch.GetTimestamp();
         var target = Resolve(sender, message, out var m);
-        return hub.Clients.Client(target).Answer(new RelayedSdp(m.RoomId, sender.Caller.Id, m.Sdp));
+        await hub.Clients.Client(target).Answer(new RelayedSdp(m.RoomId, sender.Caller.Id, m.Sdp));
+        telemetry.Relayed("answer", start);
     }
 
-    public Task IceCandidateAsync(ConnectionSession sender, IceCandidateMessage? message)
+    public async Task IceCandidateAsync(ConnectionSession sender, IceCandidateMessage? message)
     {
+        var start = Stopwatch.GetTimestamp();
         Validate.NotNull(message, "message");
         if (message.Candidate is { } candidate)
         {
@@ -37,7 +44,8 @@ public sealed class RelayService(RoomDirectory directory, IHubContext<SignalingH
         }
 
         var target = Target(sender, message.RoomId, message.ToPeerId);
-        return hub.Clients.Client(target).IceCandidate(new RelayedIceCandidate(message.RoomId, sender.Caller.Id, message.Candidate));
+        await hub.Clients.Client(target).IceCandidate(new RelayedIceCandidate(message.RoomId, sender.Caller.Id, message.Candidate));
+        telemetry.Relayed("candidate", start);
     }
 
     private string Resolve(ConnectionSession sender, SdpMessage? message, out SdpMessage m)

@@ -44,4 +44,9 @@ public sealed class RoomDirectory
     }
 
     public int ActiveCount(string roomId) => _rooms.TryGetValue(roomId, out var peers) ? peers.Count : 0;
+
+    /// <summary>Rooms with an active member; read by metrics and stats, not on the relay path.</summary>
+    public int RoomCount => _rooms.Count;
+
+    public int MemberCount => _rooms.Values.Sum(peers => peers.Count);
 }

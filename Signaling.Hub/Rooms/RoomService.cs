@@ -25,6 +25,9 @@ public sealed partial class RoomService(
 {
     public async Task<JoinRoomResult> JoinAsync(ConnectionSession session, JoinRoomRequest request)
     {
+        using var activity = Observability.SignalingTelemetry.Activities.StartActivity("JoinRoom");
+        activity?.SetTag("signaling.room_id", request.RoomId);
+        activity?.SetTag("signaling.peer_id", session.Caller.Id);
         var caller = session.Caller;
         var roomId = Validate.Id(request.RoomId, "roomId");
         var displayName = Validate.DisplayName(request.DisplayName) ?? caller.Name;

@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Signaling.Hub.Rooms;
+
+namespace Signaling.Hub.Observability;
+
+/// <summary>
+/// The service's own meter and activity source. Instruments are created once; recording on the
+/// relay path is a counter add and a histogram record, with no allocation beyond the tag.
+/// </summary>
+public sealed class SignalingTelemetry : IDisposable
+{
+    public const string Name = "Signaling";
+
+    public static readonly ActivitySource Activities = new(Name);
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _relayed;
+    private readonly Histogram<double> _relayDuration;
+    private readonly Counter<long> _errors;
+    private readonly Counter<long> _rateLimited;
+    private readonly UpDownCounter<long> _connections;
+    private readonly Counter<long> _connectionsOpened;
+
+    public SignalingTelemetry(IMeterFactory meters, RoomDirectory directory)
+    {
+        _meter = meters.Create(Name);
+        _relayed = _meter.CreateCounter<long>("signaling.messages.relayed", "{message}", "Offers, answers and ICE candidates delivered, by kind");
+        _relayDuration = _meter.CreateHistogram<double>("signaling.relay.duration", "ms", "Time to authorize and hand a relayed message to the transport",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50] });
+        _errors = _meter.CreateCounter<long>("signaling.errors", "{error}", "Refused hub calls and HTTP requests, by error code");
+        _rateLimited = _meter.CreateCounter<long>("signaling.rate_limited", "{call}", "Calls refused by a rate limit");
+        _connections = _meter.CreateUpDownCounter<long>("signaling.connections.active", "{connection}", "Open hub connections on this instance");
+        _connectionsOpened = _meter.CreateCounter<long>("signaling.connections.opened", "{connection}", "Hub connections opened since start");
+        _meter.CreateObservableGauge("signaling.rooms.active", () => (long)directory.RoomCount, "{room}", "Rooms with an active member on this instance");
+        _meter.CreateObservableGauge("signaling.members.active", () => (long)directory.MemberCount, "{member}", "Active room members on this instance");
+    }
+
+    public void Relayed(string kind, long startTimestamp)
+    {
+        var tag = new KeyValuePair<string, object?>("kind", kind);
+        _relayed.Add(1, tag);
+        _relayDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds, tag);
+    }
+
+    public void Refused(string code) => _errors.Add(1, new KeyValuePair<string, object?>("code", code));
+
+    public void RateLimited() => _rateLimited.Add(1);
+
+    public void ConnectionOpened()
+    {
+        _connections.Add(1);
+        _connectionsOpened.Add(1);
+    }
+
+    public void ConnectionClosed() => _connections.Add(-1);
+
+    public void Dispose() => _meter.Dispose();
+}
