@@ -10,6 +10,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddSignalingTelemetry();
 builder.AddSignalingProblemDetails();
+builder.AddSignalingHttpHardening();
 builder.AddSignalingAuthentication();
 builder.AddSignalingStorage();
 builder.AddSignalingHub();
@@ -20,6 +21,7 @@ builder.AddSignalingOpenApi();
 var app = builder.Build();
 
 app.UseSignalingProblemDetails();
+app.UseSignalingHttpHardening();
 app.UseAuthentication();
 app.UseAuthorization();
 
