@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Signaling.Contracts;
+using Signaling.Contracts.Admin;
 using Signaling.Contracts.Relay;
 using Signaling.Contracts.Rooms;
+using Signaling.Hub.Admin;
 using Signaling.Hub.Common;
 using Signaling.Hub.Observability;
 using Signaling.Hub.Rooms;
@@ -19,6 +21,7 @@ public sealed class SignalingHub(
     ConnectionRegistry connections,
     RoomService rooms,
     RelayService relay,
+    PresenceService presence,
     SignalingTelemetry telemetry,
     TimeProvider time) : Hub<ISignalingClient>, IRoomHub
 {
@@ -27,13 +30,13 @@ public sealed class SignalingHub(
 
     private ConnectionSession Session => (ConnectionSession)Context.Items[typeof(ConnectionSession)]!;
 
-    public override Task OnConnectedAsync()
+    public override async Task OnConnectedAsync()
     {
         var session = new ConnectionSession(Context.ConnectionId, CallerIdentity.From(Context.User!), time.NowMs());
         Context.Items[typeof(ConnectionSession)] = session;
         connections.Add(session);
         telemetry.ConnectionOpened();
-        return Task.CompletedTask;
+        await presence.ConnectedAsync(session);
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)
@@ -42,6 +45,7 @@ public sealed class SignalingHub(
         {
             telemetry.ConnectionClosed();
             await rooms.DisconnectAsync(session);
+            await presence.DisconnectedAsync(session);
         }
     }
 
@@ -67,6 +71,10 @@ public sealed class SignalingHub(
         Validate.NotNull(request, "request");
         return rooms.UpdateAsync(Session, request.RoomId, null, Validate.NotNull(request.UserData, "userData"));
     }
+
+    public Task<IReadOnlyList<ClientSummary>> GetClients() => presence.ListAsync(Session.Caller);
+
+    public Task<ClientHistory> GetClientHistory(string clientId) => presence.HistoryAsync(Session.Caller, clientId);
 
     public Task<PingResult> Ping() => Task.FromResult(new PingResult(time.NowMs()));
 

@@ -26,6 +26,7 @@ public static class SignalingHubSetup
         services.AddSingleton<RoomService>();
         services.AddSingleton<RelayService>();
         services.AddSingleton<RoomCatalog>();
+        services.AddSingleton<Admin.PresenceService>();
         services.AddSingleton<RoomJanitor>();
         services.AddHostedService(sp => sp.GetRequiredService<RoomJanitor>());
 

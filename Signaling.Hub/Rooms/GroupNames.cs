@@ -4,4 +4,7 @@ namespace Signaling.Hub.Rooms;
 public static class GroupNames
 {
     public static string Room(string roomId) => "room:" + roomId;
+
+    /// <summary>The connected admins of an organization, who hear about its clients.</summary>
+    public static string OrgAdmins(string org) => "admins:" + org;
 }

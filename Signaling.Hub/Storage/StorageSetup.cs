@@ -21,6 +21,7 @@ public static class StorageSetup
             return new SqliteDatabase(Path.Combine(root, options.Sqlite.Path));
         });
         builder.Services.AddSingleton<IRoomStore, SqliteRoomStore>();
+        builder.Services.AddSingleton<IClientStore, SqliteClientStore>();
         builder.Services.AddHostedService<SqliteRecovery>();
         return builder;
     }
@@ -30,19 +31,20 @@ public static class StorageSetup
 /// The embedded store belongs to one process, so members still marked active at start were
 /// held by connections that died with the previous process.
 /// </summary>
-internal sealed partial class SqliteRecovery(IRoomStore rooms, TimeProvider time, ILogger<SqliteRecovery> logger) : IHostedService
+internal sealed partial class SqliteRecovery(IRoomStore rooms, IClientStore clients, TimeProvider time, ILogger<SqliteRecovery> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var stale = await rooms.DeactivateInstanceAsync(null, time.NowMs(), cancellationToken);
-        if (stale.Count > 0)
+        var offline = await clients.RemoveInstanceConnectionsAsync(null, time.NowMs(), cancellationToken);
+        if (stale.Count + offline.Count > 0)
         {
-            LogRecovered(stale.Count);
+            LogRecovered(stale.Count, offline.Count);
         }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(LogLevel.Information, "Marked {Count} members of the previous run inactive")]
-    private partial void LogRecovered(int count);
+    [LoggerMessage(LogLevel.Information, "Marked {Members} members of the previous run inactive and {Clients} clients offline")]
+    private partial void LogRecovered(int members, int clients);
 }

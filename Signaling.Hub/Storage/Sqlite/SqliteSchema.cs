@@ -41,6 +41,32 @@ internal static class SqliteSchema
             uploaded_at INTEGER NOT NULL,
             url TEXT NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS clients (
+            org TEXT NOT NULL,
+            client_id TEXT NOT NULL,
+            user_name TEXT NOT NULL,
+            first_seen INTEGER NOT NULL,
+            last_seen INTEGER NOT NULL,
+            connect_count INTEGER NOT NULL,
+            PRIMARY KEY (org, client_id)
+        );
+        CREATE TABLE IF NOT EXISTS client_connections (
+            org TEXT NOT NULL,
+            client_id TEXT NOT NULL,
+            connection_id TEXT NOT NULL,
+            instance_id TEXT NOT NULL,
+            PRIMARY KEY (org, client_id, connection_id)
+        );
+        CREATE TABLE IF NOT EXISTS client_history (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            org TEXT NOT NULL,
+            client_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            request_id TEXT NULL,
+            detail TEXT NULL
+        );
+        CREATE INDEX IF NOT EXISTS client_history_by_client ON client_history(org, client_id, seq);
         CREATE INDEX IF NOT EXISTS members_active ON members(is_active, instance_id);
         """;
 }
