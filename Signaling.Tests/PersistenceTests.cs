@@ -50,6 +50,40 @@ public sealed class PersistenceTests : IDisposable
         Assert.False(aliceSeen.IsActive);
     }
 
+    [Fact]
+    public async Task A_queued_connect_request_and_client_history_survive_a_restart()
+    {
+        string requestId;
+        using (var first = new SignalingApplication(dataDirectory: _dataDirectory))
+        {
+            var device = await first.ConnectAsync(Tokens.Create("device", roles: ["client"], org: "acme"));
+            await device.DisposeAsync();
+            await using var admin = await first.ConnectAsync(Tokens.Create("agent", roles: ["admin"], org: "acme"));
+            // The device may still be closing: queue only once the registry says it is offline.
+            while ((await admin.Client.GetClients()).Single().Status != Contracts.Admin.ClientStatus.Offline)
+            {
+                await admin.Next<Contracts.Admin.ClientStatusChangedEvent>(nameof(Contracts.ISignalingClient.ClientStatusChanged));
+            }
+
+            var result = await admin.Client.AdminConnectRequest(new Contracts.Admin.AdminConnectRequestArgs("device", JsonSerializer.SerializeToElement("after restart")));
+            Assert.Equal(Contracts.Admin.ConnectDispatchStatus.Queued, result.Status);
+            requestId = result.RequestId;
+        }
+
+        using var second = new SignalingApplication(dataDirectory: _dataDirectory);
+        await using var back = await second.ConnectAsync(Tokens.Create("device", roles: ["client"], org: "acme"));
+        var delivered = await back.Next<Contracts.Admin.ConnectRequestEvent>(nameof(Contracts.ISignalingClient.ConnectRequest));
+        Assert.Equal((requestId, "after restart"), (delivered.RequestId, delivered.OfferData.GetString()));
+
+        await using var admin2 = await second.ConnectAsync(Tokens.Create("agent", roles: ["admin"], org: "acme"));
+        var history = await admin2.Client.GetClientHistory("device");
+        Assert.Equal(
+            [Contracts.Admin.ClientHistoryEventType.Connected, Contracts.Admin.ClientHistoryEventType.Disconnected,
+             Contracts.Admin.ClientHistoryEventType.RequestQueued, Contracts.Admin.ClientHistoryEventType.Connected,
+             Contracts.Admin.ClientHistoryEventType.RequestDelivered],
+            history.Events.Select(e => e.Type));
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -12,6 +12,8 @@ namespace Signaling.Hub.Admin;
 /// <summary>Client registry and admin presence: who is online, told to the admins of the same organization.</summary>
 public sealed partial class PresenceService(
     IClientStore clients,
+    IConnectRequestStore requests,
+    ConnectRequestService connectRequests,
     IHubContext<SignalingHub, ISignalingClient> hub,
     InstanceIdentity instance,
     TimeProvider time,
@@ -25,18 +27,24 @@ public sealed partial class PresenceService(
     public async Task ConnectedAsync(ConnectionSession session)
     {
         var caller = session.Caller;
+        var org = OrgOf(caller);
         if (caller.IsAdmin)
         {
-            await hub.Groups.AddToGroupAsync(session.ConnectionId, GroupNames.OrgAdmins(OrgOf(caller)));
+            await hub.Groups.AddToGroupAsync(session.ConnectionId, GroupNames.OrgAdmins(org));
+            await hub.Groups.AddToGroupAsync(session.ConnectionId, GroupNames.Admin(org, caller.Id));
         }
 
         if (caller.IsClient)
         {
-            var presence = await clients.ClientConnectedAsync(OrgOf(caller), caller.Id, caller.Name, session.ConnectionId, instance.Id, time.NowMs());
+            // In the group before registering: a request sent once the store says "online" must reach this connection.
+            await hub.Groups.AddToGroupAsync(session.ConnectionId, GroupNames.Client(org, caller.Id));
+            var presence = await clients.ClientConnectedAsync(org, caller.Id, caller.Name, session.ConnectionId, instance.Id, time.NowMs());
             if (presence.Crossed)
             {
                 await AnnounceAsync(presence.Client, presence.Reconnected);
             }
+
+            await connectRequests.DeliverQueuedAsync(org, caller.Id);
         }
     }
 
@@ -54,8 +62,9 @@ public sealed partial class PresenceService(
     {
         RequireAdmin(caller);
         var list = await clients.ListClientsAsync(OrgOf(caller));
-        // Connect requests arrive with the request queue; until then no client has any pending.
-        return list.Select(c => new ClientSummary(c.ClientId, c.UserName, c.Status, c.LastSeen, c.FirstSeen, c.ConnectCount, 0)).ToList();
+        var queued = await requests.QueuedCountsAsync(OrgOf(caller));
+        return list.Select(c => new ClientSummary(c.ClientId, c.UserName, c.Status, c.LastSeen, c.FirstSeen, c.ConnectCount,
+            queued.GetValueOrDefault(c.ClientId))).ToList();
     }
 
     public async Task<ClientHistory> HistoryAsync(CallerIdentity caller, string? clientId)

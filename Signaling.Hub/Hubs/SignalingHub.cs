@@ -22,8 +22,9 @@ public sealed class SignalingHub(
     RoomService rooms,
     RelayService relay,
     PresenceService presence,
+    ConnectRequestService connectRequests,
     SignalingTelemetry telemetry,
-    TimeProvider time) : Hub<ISignalingClient>, IRoomHub
+    TimeProvider time) : Hub<ISignalingClient>, ISignalingHub
 {
     /// <summary>Target of invocations whose arguments did not bind (see <see cref="BindingFailureProtocol"/>).</summary>
     public const string InvalidInvocationMethod = "$invalidInvocation";
@@ -71,6 +72,12 @@ public sealed class SignalingHub(
         Validate.NotNull(request, "request");
         return rooms.UpdateAsync(Session, request.RoomId, null, Validate.NotNull(request.UserData, "userData"));
     }
+
+    public Task<ConnectRequestResult> AdminConnectRequest(AdminConnectRequestArgs args) => connectRequests.CreateAsync(Session.Caller, args);
+
+    public Task CancelConnectRequest(string requestId) => connectRequests.CancelAsync(Session.Caller, requestId);
+
+    public Task RespondToConnectRequest(RespondToConnectRequestArgs args) => connectRequests.RespondAsync(Session.Caller, args);
 
     public Task<IReadOnlyList<ClientSummary>> GetClients() => presence.ListAsync(Session.Caller);
 

@@ -27,6 +27,10 @@ public static class SignalingHubSetup
         services.AddSingleton<RelayService>();
         services.AddSingleton<RoomCatalog>();
         services.AddSingleton<Admin.PresenceService>();
+        services.AddSingleton<Admin.ConnectRequestService>();
+        services.AddHostedService<Admin.RequestJanitor>();
+        services.AddOptions<Admin.QueueOptions>().BindConfiguration(Admin.QueueOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Admin.QueueOptions>>(new OptionsRule<Admin.QueueOptions>(Admin.QueueOptions.Check));
         services.AddSingleton<RoomJanitor>();
         services.AddHostedService(sp => sp.GetRequiredService<RoomJanitor>());
 

@@ -22,6 +22,7 @@ public static class StorageSetup
         });
         builder.Services.AddSingleton<IRoomStore, SqliteRoomStore>();
         builder.Services.AddSingleton<IClientStore, SqliteClientStore>();
+        builder.Services.AddSingleton<IConnectRequestStore, SqliteConnectRequestStore>();
         builder.Services.AddHostedService<SqliteRecovery>();
         return builder;
     }

@@ -67,6 +67,23 @@ internal static class SqliteSchema
             detail TEXT NULL
         );
         CREATE INDEX IF NOT EXISTS client_history_by_client ON client_history(org, client_id, seq);
+        CREATE TABLE IF NOT EXISTS connect_requests (
+            request_id TEXT PRIMARY KEY,
+            org TEXT NOT NULL,
+            client_id TEXT NOT NULL,
+            admin_id TEXT NOT NULL,
+            admin_name TEXT NOT NULL,
+            offer_data TEXT NOT NULL,
+            priority INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            was_queued INTEGER NOT NULL,
+            answer_data TEXT NULL,
+            reason TEXT NULL,
+            answered_at INTEGER NULL
+        );
+        CREATE INDEX IF NOT EXISTS connect_requests_queue ON connect_requests(org, client_id, status, priority DESC, created_at);
         CREATE INDEX IF NOT EXISTS members_active ON members(is_active, instance_id);
         """;
 }
