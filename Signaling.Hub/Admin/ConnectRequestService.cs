@@ -17,6 +17,7 @@ namespace Signaling.Hub.Admin;
 public sealed class ConnectRequestService(
     IConnectRequestStore requests,
     IClientStore clients,
+    IAdminInboxStore inbox,
     IHubContext<SignalingHub, ISignalingClient> hub,
     IOptionsMonitor<QueueOptions> options,
     TimeProvider time)
@@ -120,7 +121,16 @@ public sealed class ConnectRequestService(
         hub.Clients.Group(GroupNames.Client(r.Org, r.ClientId))
             .ConnectRequest(new ConnectRequestEvent(r.RequestId, r.AdminId, r.AdminName, r.OfferData, r.Priority, r.CreatedAt, r.WasQueued));
 
-    private Task NotifyAdminAsync(ConnectRequestRecord r, string? reason) =>
-        hub.Clients.Group(GroupNames.Admin(r.Org, r.AdminId))
-            .ConnectRequestUpdated(new ConnectRequestUpdatedEvent(r.RequestId, r.ClientId, r.Status, r.AnswerData, reason, r.AnsweredAt ?? time.NowMs()));
+    private async Task NotifyAdminAsync(ConnectRequestRecord r, string? reason)
+    {
+        var at = r.AnsweredAt ?? time.NowMs();
+        await hub.Clients.Group(GroupNames.Admin(r.Org, r.AdminId))
+            .ConnectRequestUpdated(new ConnectRequestUpdatedEvent(r.RequestId, r.ClientId, r.Status, r.AnswerData, reason, at));
+        // Outcomes wait for an admin who is away; "delivered" is progress, not an outcome.
+        if (r.Status is ConnectRequestStatus.Accepted or ConnectRequestStatus.Declined or ConnectRequestStatus.Expired)
+        {
+            await inbox.KeepForAbsentAsync(r.Org, r.AdminId,
+                new Notification(NotificationType.RequestUpdated, at, r.ClientId, r.RequestId, r.Status, reason));
+        }
+    }
 }

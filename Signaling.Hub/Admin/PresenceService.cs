@@ -13,6 +13,7 @@ namespace Signaling.Hub.Admin;
 public sealed partial class PresenceService(
     IClientStore clients,
     IConnectRequestStore requests,
+    IAdminInboxStore inbox,
     ConnectRequestService connectRequests,
     IHubContext<SignalingHub, ISignalingClient> hub,
     InstanceIdentity instance,
@@ -32,6 +33,9 @@ public sealed partial class PresenceService(
         {
             await hub.Groups.AddToGroupAsync(session.ConnectionId, GroupNames.OrgAdmins(org));
             await hub.Groups.AddToGroupAsync(session.ConnectionId, GroupNames.Admin(org, caller.Id));
+            await inbox.AdminConnectedAsync(org, caller.Id, session.ConnectionId, instance.Id);
+            // Sent even when empty, so a dashboard knows its catch-up is complete.
+            await hub.Clients.Client(session.ConnectionId).PendingNotifications(await inbox.TakeAsync(org, caller.Id));
         }
 
         if (caller.IsClient)
@@ -51,6 +55,11 @@ public sealed partial class PresenceService(
     public async Task DisconnectedAsync(ConnectionSession session)
     {
         var caller = session.Caller;
+        if (caller.IsAdmin)
+        {
+            await inbox.AdminDisconnectedAsync(OrgOf(caller), caller.Id, session.ConnectionId);
+        }
+
         if (caller.IsClient
             && await clients.ClientDisconnectedAsync(OrgOf(caller), caller.Id, session.ConnectionId, time.NowMs()) is { Crossed: true } presence)
         {
@@ -92,6 +101,11 @@ public sealed partial class PresenceService(
         LogStatus(client.ClientId, client.Org, client.Status);
         await hub.Clients.Group(GroupNames.OrgAdmins(client.Org))
             .ClientStatusChanged(new ClientStatusChangedEvent(client.ClientId, client.UserName, client.Status, reconnected, client.LastSeen));
+        if (client.Status == ClientStatus.Online)
+        {
+            await inbox.KeepForAbsentAsync(client.Org, null,
+                new Notification(NotificationType.ClientOnline, client.LastSeen, client.ClientId, Detail: client.UserName));
+        }
     }
 
     [LoggerMessage(LogLevel.Information, "Client {ClientId} of org {Org} is {Status}")]

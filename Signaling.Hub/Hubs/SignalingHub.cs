@@ -45,8 +45,9 @@ public sealed class SignalingHub(
         if (connections.Remove(Context.ConnectionId) is { } session)
         {
             telemetry.ConnectionClosed();
-            await rooms.DisconnectAsync(session);
+            // Presence first: once a room sees this peer leave, its admin and client state is settled too.
             await presence.DisconnectedAsync(session);
+            await rooms.DisconnectAsync(session);
         }
     }
 

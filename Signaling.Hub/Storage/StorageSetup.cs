@@ -23,6 +23,7 @@ public static class StorageSetup
         builder.Services.AddSingleton<IRoomStore, SqliteRoomStore>();
         builder.Services.AddSingleton<IClientStore, SqliteClientStore>();
         builder.Services.AddSingleton<IConnectRequestStore, SqliteConnectRequestStore>();
+        builder.Services.AddSingleton<IAdminInboxStore, SqliteAdminInboxStore>();
         builder.Services.AddHostedService<SqliteRecovery>();
         return builder;
     }
@@ -32,12 +33,13 @@ public static class StorageSetup
 /// The embedded store belongs to one process, so members still marked active at start were
 /// held by connections that died with the previous process.
 /// </summary>
-internal sealed partial class SqliteRecovery(IRoomStore rooms, IClientStore clients, TimeProvider time, ILogger<SqliteRecovery> logger) : IHostedService
+internal sealed partial class SqliteRecovery(IRoomStore rooms, IClientStore clients, IAdminInboxStore admins, TimeProvider time, ILogger<SqliteRecovery> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var stale = await rooms.DeactivateInstanceAsync(null, time.NowMs(), cancellationToken);
         var offline = await clients.RemoveInstanceConnectionsAsync(null, time.NowMs(), cancellationToken);
+        await admins.RemoveInstanceConnectionsAsync(null, cancellationToken);
         if (stale.Count + offline.Count > 0)
         {
             LogRecovered(stale.Count, offline.Count);

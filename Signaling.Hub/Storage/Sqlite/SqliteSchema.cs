@@ -84,6 +84,26 @@ internal static class SqliteSchema
             answered_at INTEGER NULL
         );
         CREATE INDEX IF NOT EXISTS connect_requests_queue ON connect_requests(org, client_id, status, priority DESC, created_at);
+        CREATE TABLE IF NOT EXISTS admins (
+            org TEXT NOT NULL,
+            admin_id TEXT NOT NULL,
+            PRIMARY KEY (org, admin_id)
+        );
+        CREATE TABLE IF NOT EXISTS admin_connections (
+            org TEXT NOT NULL,
+            admin_id TEXT NOT NULL,
+            connection_id TEXT NOT NULL,
+            instance_id TEXT NOT NULL,
+            PRIMARY KEY (org, admin_id, connection_id)
+        );
+        CREATE TABLE IF NOT EXISTS admin_notifications (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            org TEXT NOT NULL,
+            admin_id TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            body TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS admin_notifications_by_admin ON admin_notifications(org, admin_id, seq);
         CREATE INDEX IF NOT EXISTS members_active ON members(is_active, instance_id);
         """;
 }
