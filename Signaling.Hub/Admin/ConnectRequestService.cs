@@ -67,12 +67,15 @@ public sealed class ConnectRequestService(
         }
     }
 
-    /// <summary>Runs when a client connects, after it joined its group: its queue, in order, exactly once.</summary>
-    public async Task DeliverQueuedAsync(string org, string clientId)
+    /// <summary>
+    /// Runs when a client connects: its queue, in order, to the connection that claimed it only,
+    /// so a device connecting twice at once gets each queued request exactly once.
+    /// </summary>
+    public async Task DeliverQueuedAsync(string org, string clientId, string connectionId)
     {
         foreach (var request in await requests.ClaimQueuedAsync(org, clientId, time.NowMs()))
         {
-            await DeliverAsync(request);
+            await hub.Clients.Client(connectionId).ConnectRequest(ToEvent(request));
             await NotifyAdminAsync(request, null);
         }
     }
@@ -117,9 +120,11 @@ public sealed class ConnectRequestService(
         return expired.Count;
     }
 
-    private Task DeliverAsync(ConnectRequestRecord r) =>
-        hub.Clients.Group(GroupNames.Client(r.Org, r.ClientId))
-            .ConnectRequest(new ConnectRequestEvent(r.RequestId, r.AdminId, r.AdminName, r.OfferData, r.Priority, r.CreatedAt, r.WasQueued));
+    /// <summary>A request to an online device reaches all its connections; whichever answers first wins.</summary>
+    private Task DeliverAsync(ConnectRequestRecord r) => hub.Clients.Group(GroupNames.Client(r.Org, r.ClientId)).ConnectRequest(ToEvent(r));
+
+    private static ConnectRequestEvent ToEvent(ConnectRequestRecord r) =>
+        new(r.RequestId, r.AdminId, r.AdminName, r.OfferData, r.Priority, r.CreatedAt, r.WasQueued);
 
     private async Task NotifyAdminAsync(ConnectRequestRecord r, string? reason)
     {

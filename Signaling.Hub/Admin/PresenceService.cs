@@ -48,7 +48,7 @@ public sealed partial class PresenceService(
                 await AnnounceAsync(presence.Client, presence.Reconnected);
             }
 
-            await connectRequests.DeliverQueuedAsync(org, caller.Id);
+            await connectRequests.DeliverQueuedAsync(org, caller.Id, session.ConnectionId);
         }
     }
 

@@ -67,6 +67,9 @@ public sealed class SignalingApplication : WebApplicationFactory<Program>
         var client = SignalingClient.Create(BaseAddress, _ => ValueTask.FromResult(token), configure);
         var peer = new TestPeer(client);
         await client.StartAsync().WaitAsync(Timeouts.Default);
+        // SignalR answers the handshake before it runs OnConnectedAsync, but it runs a connection's
+        // invocations only after it: a round trip means the server has registered this connection.
+        await client.Ping().WaitAsync(Timeouts.Default);
         return peer;
     }
 
