@@ -84,6 +84,35 @@ public sealed class PersistenceTests : IDisposable
             history.Events.Select(e => e.Type));
     }
 
+    [Fact]
+    public async Task A_database_from_before_file_sharing_is_upgraded_in_place()
+    {
+        // The members table as the first release created it, with one member in it.
+        using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dataDirectory, "signaling.db")}"))
+        {
+            old.Open();
+            using var create = old.CreateCommand();
+            create.CommandText = """
+                CREATE TABLE rooms (room_id TEXT PRIMARY KEY, name TEXT NOT NULL, type TEXT NOT NULL, max_participants INTEGER NOT NULL,
+                    mute_on_entry INTEGER NOT NULL, allow_recording INTEGER NOT NULL, max_duration_minutes INTEGER NULL,
+                    created_at INTEGER NOT NULL, created_by TEXT NOT NULL, org TEXT NULL);
+                CREATE TABLE members (room_id TEXT NOT NULL, peer_id TEXT NOT NULL, display_name TEXT NOT NULL, is_active INTEGER NOT NULL,
+                    joined_at INTEGER NOT NULL, last_seen INTEGER NOT NULL, audio INTEGER NOT NULL, video INTEGER NOT NULL, screen INTEGER NOT NULL,
+                    user_data TEXT NOT NULL, connection_id TEXT NULL, instance_id TEXT NULL, PRIMARY KEY (room_id, peer_id));
+                INSERT INTO rooms VALUES ('old-room', 'old-room', 'Video', 10, 0, 0, NULL, 1, 'alice', NULL);
+                INSERT INTO members VALUES ('old-room', 'alice', 'Alice', 1, 1, 1, 0, 0, 0, '{}', 'gone', 'gone');
+                """;
+            create.ExecuteNonQuery();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        using var app = new SignalingApplication(dataDirectory: _dataDirectory);
+        await using var bob = await app.JoinAsync("bob", "old-room");
+        var alice = Assert.Single(bob.LastJoin!.Peers);
+        Assert.Equal(("alice", false), (alice.PeerId, alice.IsActive));
+        Assert.Empty(alice.Files);
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -29,6 +29,7 @@ public sealed class SqliteDatabase : IDisposable
         using var connection = Open();
         Execute(connection, "PRAGMA journal_mode=WAL;");
         Execute(connection, SqliteSchema.Create);
+        SqliteSchema.Upgrade(connection);
     }
 
     public string FilePath { get; }

@@ -2,6 +2,27 @@ namespace Signaling.Hub.Storage.Sqlite;
 
 internal static class SqliteSchema
 {
+    /// <summary>
+    /// Columns added after a table was first released. CREATE TABLE IF NOT EXISTS leaves an
+    /// older file's tables as they were, so each is added when missing.
+    /// </summary>
+    private static readonly (string Table, string Column, string Definition)[] AddedColumns =
+    [
+        ("members", "files", "TEXT NOT NULL DEFAULT '[]'"),
+    ];
+
+    public static void Upgrade(Microsoft.Data.Sqlite.SqliteConnection connection)
+    {
+        foreach (var (table, column, definition) in AddedColumns)
+        {
+            using var info = SqliteDatabase.Command(connection, $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = $column", null, ("$column", column));
+            if (Convert.ToInt64(info.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                SqliteDatabase.Execute(connection, $"ALTER TABLE {table} ADD COLUMN {column} {definition}");
+            }
+        }
+    }
+
     public const string Create = """
         CREATE TABLE IF NOT EXISTS rooms (
             room_id TEXT PRIMARY KEY,
