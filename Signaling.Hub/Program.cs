@@ -1,3 +1,4 @@
+using Signaling.Hub.Admin;
 using Signaling.Hub.Common;
 using Signaling.Hub.Files;
 using Signaling.Hub.Hubs;
@@ -31,6 +32,7 @@ app.MapDevTokens(app.Environment);
 app.MapIceServers();
 app.MapRooms();
 app.MapFiles();
+app.MapAdmin();
 app.MapSignalingHub();
 
 app.Run();

@@ -21,6 +21,8 @@ public sealed class OpenApiTests
             "POST /api/rooms", "GET /api/rooms", "GET /api/rooms/{roomId}", "DELETE /api/rooms/{roomId}",
             "POST /api/rooms/{roomId}/tokens", "POST /api/rooms/{roomId}/files", "GET /api/files/{fileId}",
             "GET /api/ice-servers", "POST /api/dev/tokens",
+            "GET /api/admin/clients", "GET /api/admin/clients/{clientId}/history", "POST /api/admin/clients/{clientId}/connect-requests",
+            "DELETE /api/admin/connect-requests/{requestId}", "GET /api/admin/connect-requests", "GET /api/admin/analytics",
         ];
         Assert.All(expected, route => Assert.Contains(route, operations));
     }

@@ -28,6 +28,7 @@ public static class SignalingHubSetup
         services.AddSingleton<RoomCatalog>();
         services.AddSingleton<Admin.PresenceService>();
         services.AddSingleton<Admin.ConnectRequestService>();
+        services.AddSingleton<Admin.AnalyticsService>();
         services.AddHostedService<Admin.RequestJanitor>();
         services.AddOptions<Admin.QueueOptions>().BindConfiguration(Admin.QueueOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<Admin.QueueOptions>>(new OptionsRule<Admin.QueueOptions>(Admin.QueueOptions.Check));

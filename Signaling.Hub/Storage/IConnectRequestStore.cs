@@ -53,6 +53,9 @@ public interface IConnectRequestStore
     /// <summary>Expires queued and delivered requests whose time to live has run out.</summary>
     Task<IReadOnlyList<ConnectRequestRecord>> ExpireAsync(long now, CancellationToken cancellationToken = default);
 
+    /// <summary>The organization's requests, newest first.</summary>
+    Task<IReadOnlyList<ConnectRequestRecord>> ListAsync(string org, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>Queued requests per client of the organization.</summary>
     Task<IReadOnlyDictionary<string, int>> QueuedCountsAsync(string org, CancellationToken cancellationToken = default);
 }

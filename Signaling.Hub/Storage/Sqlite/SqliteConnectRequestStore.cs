@@ -100,6 +100,9 @@ public sealed class SqliteConnectRequestStore(SqliteDatabase db) : IConnectReque
             return expired.Select(r => r with { Status = ConnectRequestStatus.Expired, Reason = "time to live ran out", AnsweredAt = now }).ToList();
         }, cancellationToken);
 
+    public Task<IReadOnlyList<ConnectRequestRecord>> ListAsync(string org, int limit, CancellationToken cancellationToken = default) =>
+        db.ReadAsync<IReadOnlyList<ConnectRequestRecord>>(c => ReadWhere(c, null, "org = $org ORDER BY created_at DESC, rowid DESC LIMIT $limit", ("$org", org), ("$limit", limit)));
+
     public Task<IReadOnlyDictionary<string, int>> QueuedCountsAsync(string org, CancellationToken cancellationToken = default) =>
         db.ReadAsync<IReadOnlyDictionary<string, int>>(c =>
         {
