@@ -4,6 +4,4 @@ namespace Signaling.Hub.Common;
 public sealed class InstanceIdentity
 {
     public string Id { get; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}"[..^24];
-
-    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 }

@@ -21,13 +21,9 @@ public sealed class ConnectionRegistry
 {
     private readonly ConcurrentDictionary<string, ConnectionSession> _sessions = new(StringComparer.Ordinal);
 
-    public int Count => _sessions.Count;
-
     public void Add(ConnectionSession session) => _sessions[session.ConnectionId] = session;
 
     public ConnectionSession? Remove(string connectionId) => _sessions.TryRemove(connectionId, out var s) ? s : null;
 
     public ConnectionSession? Find(string connectionId) => _sessions.GetValueOrDefault(connectionId);
-
-    public IEnumerable<ConnectionSession> All => _sessions.Values;
 }

@@ -43,8 +43,6 @@ public sealed class RoomDirectory
         return true;
     }
 
-    public int ActiveCount(string roomId) => _rooms.TryGetValue(roomId, out var peers) ? peers.Count : 0;
-
     /// <summary>Rooms with an active member; read by metrics and stats, not on the relay path.</summary>
     public int RoomCount => _rooms.Count;
 

@@ -1,9 +1,12 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Signaling.Contracts;
 using Signaling.Contracts.Rooms;
 using Signaling.Hub.Common;
+using Signaling.Hub.Files;
 using Signaling.Hub.Hubs;
+using Signaling.Hub.Observability;
 using Signaling.Hub.Security;
 using Signaling.Hub.Storage;
 
@@ -19,13 +22,13 @@ public sealed partial class RoomService(
     IceServerProvider ice,
     IOptionsMonitor<RoomOptions> options,
     InstanceIdentity instance,
-    Files.FileStorage files,
+    FileStorage files,
     TimeProvider time,
     ILogger<RoomService> logger)
 {
     public async Task<JoinRoomResult> JoinAsync(ConnectionSession session, JoinRoomRequest request)
     {
-        using var activity = Observability.SignalingTelemetry.Activities.StartActivity("JoinRoom");
+        using var activity = SignalingTelemetry.Activities.StartActivity("JoinRoom");
         activity?.SetTag("signaling.room_id", request.RoomId);
         activity?.SetTag("signaling.peer_id", session.Caller.Id);
         var caller = session.Caller;
@@ -106,7 +109,7 @@ public sealed partial class RoomService(
         }
     }
 
-    public async Task<PeerInfo> UpdateAsync(ConnectionSession session, string? roomId, MediaState? mediaState, IReadOnlyDictionary<string, System.Text.Json.JsonElement>? patch)
+    public async Task<PeerInfo> UpdateAsync(ConnectionSession session, string? roomId, MediaState? mediaState, IReadOnlyDictionary<string, JsonElement>? patch)
     {
         Validate.Id(roomId, "roomId");
         RequireMember(session, roomId);
@@ -117,7 +120,7 @@ public sealed partial class RoomService(
             if (patch is not null)
             {
                 var current = await store.GetMemberAsync(roomId, session.Caller.Id);
-                userData = UserDataRules.Check(UserDataRules.Merge(current?.UserData ?? new Dictionary<string, System.Text.Json.JsonElement>(), patch));
+                userData = UserDataRules.Check(UserDataRules.Merge(current?.UserData ?? new Dictionary<string, JsonElement>(), patch));
             }
 
             updated = await store.UpdateMemberAsync(roomId, session.Caller.Id, session.ConnectionId, mediaState, userData, time.NowMs())
