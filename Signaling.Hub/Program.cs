@@ -12,6 +12,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddSignalingTelemetry();
 builder.AddSignalingProblemDetails();
 builder.AddSignalingHttpHardening();
+builder.AddSignalingRateLimits();
 builder.AddSignalingAuthentication();
 builder.AddSignalingStorage();
 builder.AddSignalingHub();
@@ -25,6 +26,7 @@ app.UseSignalingProblemDetails();
 app.UseSignalingHttpHardening();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseSignalingRateLimits();
 
 app.MapSignalingHealthChecks();
 app.MapSignalingOpenApi();

@@ -38,7 +38,9 @@ public static class SignalingHubSetup
         services.AddSignalR(options =>
         {
             options.MaximumReceiveMessageSize = ProtocolLimits.MaxHubMessageBytes;
+            // Outermost first: the error filter maps what the rate limiter refuses.
             options.AddFilter<HubErrorFilter>();
+            options.AddFilter<HubRateLimitFilter>();
             options.StatefulReconnectBufferSize = 256 * 1024;
         });
         // Swap SignalR's JSON protocol for the one that reports binding failures as INVALID_ARGUMENT.
