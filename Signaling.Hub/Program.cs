@@ -19,6 +19,7 @@ builder.AddSignalingHub();
 builder.AddSignalingHealthChecks();
 builder.AddSignalingFiles();
 builder.AddSignalingOpenApi();
+builder.AddSignalingShutdown();
 
 var app = builder.Build();
 
@@ -36,6 +37,7 @@ app.MapRooms();
 app.MapFiles();
 app.MapAdmin();
 app.MapSignalingHub();
+app.UseSignalingShutdown();
 
 app.Run();
 

@@ -1,0 +1,64 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using Signaling.Contracts;
+using Signaling.Contracts.Rooms;
+using Signaling.Hub.Hubs;
+
+namespace Signaling.Hub.Observability;
+
+/// <summary>Configuration section <c>Signaling:Shutdown</c>.</summary>
+public sealed class ShutdownOptions
+{
+    public const string Section = "Signaling:Shutdown";
+
+    /// <summary>What clients are told to wait before reconnecting (to another instance or this one restarted).</summary>
+    [Range(0, 600_000, ErrorMessage = "Signaling:Shutdown:ReconnectAfterMs must be between 0 and 600000")]
+    public int ReconnectAfterMs { get; set; } = 5000;
+
+    public string Message { get; set; } = "The server is restarting.";
+}
+
+public static partial class GracefulShutdown
+{
+    /// <summary>How long the goodbye may take before SignalR closes the sockets anyway.</summary>
+    private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(2);
+
+    public static WebApplicationBuilder AddSignalingShutdown(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ShutdownOptions>().BindConfiguration(ShutdownOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        return builder;
+    }
+
+    /// <summary>
+    /// Must run after <c>MapSignalingHub</c>: stopping callbacks run last-registered first, and
+    /// SignalR closes its connections from its own callback, so ours has to come later to run earlier.
+    /// </summary>
+    public static WebApplication UseSignalingShutdown(this WebApplication app)
+    {
+        var hub = app.Services.GetRequiredService<IHubContext<SignalingHub, ISignalingClient>>();
+        var options = app.Services.GetRequiredService<IOptions<ShutdownOptions>>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GracefulShutdown));
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            var goodbye = new ServerShutdownEvent(options.Value.Message, options.Value.ReconnectAfterMs);
+            try
+            {
+                // Stopping callbacks are synchronous; a bounded wait keeps a stuck client from holding shutdown.
+                hub.Clients.All.ServerShutdown(goodbye).Wait(FlushTimeout);
+                LogAnnounced(logger);
+            }
+            catch (Exception ex) when (ex is AggregateException or InvalidOperationException)
+            {
+                LogFailed(logger, ex);
+            }
+        });
+        return app;
+    }
+
+    [LoggerMessage(LogLevel.Information, "Told connected clients the server is stopping")]
+    private static partial void LogAnnounced(ILogger logger);
+
+    [LoggerMessage(LogLevel.Warning, "Could not tell every client the server is stopping")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}
