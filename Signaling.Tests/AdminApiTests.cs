@@ -79,14 +79,14 @@ public sealed class AdminApiTests : IDisposable
 
         Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"/api/admin/connect-requests/{result.RequestId}")).StatusCode);
         Assert.Equal(ConnectRequestStatus.Cancelled, (await watcher.Next<ConnectRequestUpdatedEvent>(nameof(ISignalingClient.ConnectRequestUpdated))).Status);
-        await AssertProblem(await http.DeleteAsync($"/api/admin/connect-requests/{result.RequestId}"), HttpStatusCode.NotFound, ErrorCodes.RequestNotFound);
+        await ProblemAssert.Code(await http.DeleteAsync($"/api/admin/connect-requests/{result.RequestId}"), HttpStatusCode.NotFound, ErrorCodes.RequestNotFound);
 
         var history = (await http.GetFromJsonAsync<ClientHistory>("/api/admin/clients/device/history"))!;
         Assert.Equal(ClientHistoryEventType.RequestCancelled, history.Events[^1].Type);
 
         using var otherOrg = _app.CreateHttpClient(Tokens.Create("boss", roles: ["admin"], org: "globex"));
-        await AssertProblem(await otherOrg.GetAsync("/api/admin/clients/device/history"), HttpStatusCode.NotFound, ErrorCodes.ClientNotFound);
-        await AssertProblem(await otherOrg.PostAsJsonAsync("/api/admin/clients/device/connect-requests", new CreateConnectRequestBody(Json("{}"))), HttpStatusCode.NotFound, ErrorCodes.ClientNotFound);
+        await ProblemAssert.Code(await otherOrg.GetAsync("/api/admin/clients/device/history"), HttpStatusCode.NotFound, ErrorCodes.ClientNotFound);
+        await ProblemAssert.Code(await otherOrg.PostAsJsonAsync("/api/admin/clients/device/connect-requests", new CreateConnectRequestBody(Json("{}"))), HttpStatusCode.NotFound, ErrorCodes.ClientNotFound);
         Assert.Empty((await otherOrg.GetFromJsonAsync<ClientSummary[]>("/api/admin/clients"))!);
     }
 
@@ -106,14 +106,9 @@ public sealed class AdminApiTests : IDisposable
             request.Content = JsonContent.Create(new CreateConnectRequestBody(Json("{}")));
         }
 
-        await AssertProblem(await http.SendAsync(request), HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
+        await ProblemAssert.Code(await http.SendAsync(request), HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
     }
 
-    private static async Task AssertProblem(HttpResponseMessage response, HttpStatusCode status, string code)
-    {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal(code, (await response.Content.ReadFromJsonAsync<Dictionary<string, object>>())!["code"].ToString());
-    }
 
     public void Dispose() => _app.Dispose();
 }

@@ -77,9 +77,9 @@ public sealed class FileUploadTests : IAsyncLifetime
         var elf = new byte[256];
         new byte[] { 0x7F, (byte)'E', (byte)'L', (byte)'F' }.CopyTo(elf, 0);
         elf[4] = 2; elf[16] = 2; elf[18] = 0x3E;
-        await AssertRefused(await Upload(_aliceHttp, elf, "cute-cat.png", "image/png"), HttpStatusCode.BadRequest, ErrorCodes.InvalidArgument);
+        await ProblemAssert.Code(await Upload(_aliceHttp, elf, "cute-cat.png", "image/png"), HttpStatusCode.BadRequest, ErrorCodes.InvalidArgument);
         var zip = "PK\x03\x04"u8.ToArray().Concat(new byte[100]).ToArray();
-        await AssertRefused(await Upload(_aliceHttp, zip, "fake.docx", "application/zip"), HttpStatusCode.BadRequest, ErrorCodes.InvalidArgument);
+        await ProblemAssert.Code(await Upload(_aliceHttp, zip, "fake.docx", "application/zip"), HttpStatusCode.BadRequest, ErrorCodes.InvalidArgument);
         Assert.Empty(StoredFiles());
     }
 
@@ -91,7 +91,7 @@ public sealed class FileUploadTests : IAsyncLifetime
         // As curl does for large bodies: the server answers before the body is sent.
         _aliceHttp.DefaultRequestHeaders.ExpectContinue = true;
         var response = await Upload(_aliceHttp, big, "huge.png", "image/png");
-        await AssertRefused(response, HttpStatusCode.RequestEntityTooLarge, ErrorCodes.PayloadTooLarge);
+        await ProblemAssert.Code(response, HttpStatusCode.RequestEntityTooLarge, ErrorCodes.PayloadTooLarge);
         Assert.Empty(StoredFiles());
     }
 
@@ -111,8 +111,8 @@ public sealed class FileUploadTests : IAsyncLifetime
     {
         var file = (await (await Upload(_aliceHttp, Png, "p.png", "image/png")).Content.ReadFromJsonAsync<SharedFile>())!;
         using var outsider = _app.CreateHttpClient(Tokens.Create("mallory"));
-        await AssertRefused(await outsider.GetAsync(file.Url), HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
-        await AssertRefused(await Upload(outsider, Png, "p.png", "image/png"), HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
+        await ProblemAssert.Code(await outsider.GetAsync(file.Url), HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
+        await ProblemAssert.Code(await Upload(outsider, Png, "p.png", "image/png"), HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
         Assert.Single(StoredFiles());
     }
 
@@ -131,11 +131,6 @@ public sealed class FileUploadTests : IAsyncLifetime
         return http.PostAsync("/api/rooms/files-room/files", form);
     }
 
-    private static async Task AssertRefused(HttpResponseMessage response, HttpStatusCode status, string code)
-    {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal(code, (await response.Content.ReadFromJsonAsync<Dictionary<string, object>>())!["code"].ToString());
-    }
 
     private string[] StoredFiles() =>
         Directory.Exists(FilesDirectory) ? Directory.GetFiles(FilesDirectory, "*", SearchOption.AllDirectories) : [];

@@ -95,8 +95,7 @@ public sealed class HardeningTests
     public void Bad_configuration_fails_start_with_a_message_naming_the_key(string key, string value, string named)
     {
         var ex = Assert.ThrowsAny<Exception>(() => new SignalingApplication(new Dictionary<string, string?> { [key] = value }));
-        Assert.Contains(named, Flatten(ex), StringComparison.Ordinal);
+        Assert.Contains(named, ProblemAssert.Messages(ex), StringComparison.Ordinal);
     }
 
-    private static string Flatten(Exception ex) => ex.InnerException is null ? ex.Message : ex.Message + " | " + Flatten(ex.InnerException);
 }

@@ -20,10 +20,9 @@ public sealed class HealthTests
     public void A_missing_signing_key_fails_start_with_a_message_naming_the_key()
     {
         var ex = Assert.ThrowsAny<Exception>(() => new SignalingApplication(new Dictionary<string, string?> { ["Signaling:Jwt:SigningKey"] = "" }, environment: "Production"));
-        Assert.Contains("Signaling:Jwt:SigningKey", Flatten(ex), StringComparison.Ordinal);
+        Assert.Contains("Signaling:Jwt:SigningKey", ProblemAssert.Messages(ex), StringComparison.Ordinal);
         var shortKey = Assert.ThrowsAny<Exception>(() => new SignalingApplication(new Dictionary<string, string?> { ["Signaling:Jwt:SigningKey"] = "short" }));
-        Assert.Contains("Signaling:Jwt:SigningKey", Flatten(shortKey), StringComparison.Ordinal);
+        Assert.Contains("Signaling:Jwt:SigningKey", ProblemAssert.Messages(shortKey), StringComparison.Ordinal);
     }
 
-    private static string Flatten(Exception ex) => ex.InnerException is null ? ex.Message : ex.Message + " | " + Flatten(ex.InnerException);
 }

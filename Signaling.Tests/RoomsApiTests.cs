@@ -58,9 +58,9 @@ public sealed class RoomsApiTests : IDisposable
         using var outsider = _app.CreateHttpClient(Tokens.Create("outsider", org: "globex", roles: ["admin"]));
         using var admin = _app.CreateHttpClient(Tokens.Create("boss", org: "acme", roles: ["admin"]));
 
-        await AssertProblem(await colleague.DeleteAsync($"/api/rooms/{roomId}"), HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
-        await AssertProblem(await outsider.GetAsync($"/api/rooms/{roomId}"), HttpStatusCode.NotFound, ErrorCodes.RoomNotFound);
-        await AssertProblem(await outsider.DeleteAsync($"/api/rooms/{roomId}"), HttpStatusCode.NotFound, ErrorCodes.RoomNotFound);
+        await ProblemAssert.Code(await colleague.DeleteAsync($"/api/rooms/{roomId}"), HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
+        await ProblemAssert.Code(await outsider.GetAsync($"/api/rooms/{roomId}"), HttpStatusCode.NotFound, ErrorCodes.RoomNotFound);
+        await ProblemAssert.Code(await outsider.DeleteAsync($"/api/rooms/{roomId}"), HttpStatusCode.NotFound, ErrorCodes.RoomNotFound);
         Assert.DoesNotContain((await outsider.GetFromJsonAsync<RoomPage>("/api/rooms"))!.Items, r => r.RoomId == roomId);
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/rooms/{roomId}")).StatusCode);
     }
@@ -78,7 +78,7 @@ public sealed class RoomsApiTests : IDisposable
         await ErrorAssert.Code(ErrorCodes.Forbidden, () => guest.Client.JoinRoom(new JoinRoomRequest("elsewhere")));
         await guest.Client.JoinRoom(new JoinRoomRequest(roomId));
         using var guestHttp = _app.CreateHttpClient(token.Token);
-        await AssertProblem(await guestHttp.PostAsJsonAsync("/api/rooms", new CreateRoomRequest()), HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
+        await ProblemAssert.Code(await guestHttp.PostAsJsonAsync("/api/rooms", new CreateRoomRequest()), HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
 
         await owner.DeleteAsync($"/api/rooms/{roomId}");
         await guest.Next<RoomClosedEvent>(nameof(ISignalingClient.RoomClosed));
@@ -129,13 +129,13 @@ public sealed class RoomsApiTests : IDisposable
     public async Task Bad_room_requests_get_problem_details()
     {
         using var http = _app.CreateHttpClient(Tokens.Create("owner"));
-        await AssertProblem(await http.PostAsJsonAsync("/api/rooms", new CreateRoomRequest(MaxParticipants: 0)), HttpStatusCode.BadRequest, ErrorCodes.InvalidArgument);
-        await AssertProblem(await http.PostAsync("/api/rooms", new StringContent("""{"type":"hologram"}""", System.Text.Encoding.UTF8, "application/json")),
+        await ProblemAssert.Code(await http.PostAsJsonAsync("/api/rooms", new CreateRoomRequest(MaxParticipants: 0)), HttpStatusCode.BadRequest, ErrorCodes.InvalidArgument);
+        await ProblemAssert.Code(await http.PostAsync("/api/rooms", new StringContent("""{"type":"hologram"}""", System.Text.Encoding.UTF8, "application/json")),
             HttpStatusCode.BadRequest, ErrorCodes.InvalidArgument);
-        await AssertProblem(await http.GetAsync("/api/rooms/bad%20id"), HttpStatusCode.BadRequest, ErrorCodes.InvalidArgument);
-        await AssertProblem(await http.GetAsync("/api/rooms?limit=1000"), HttpStatusCode.BadRequest, ErrorCodes.InvalidArgument);
+        await ProblemAssert.Code(await http.GetAsync("/api/rooms/bad%20id"), HttpStatusCode.BadRequest, ErrorCodes.InvalidArgument);
+        await ProblemAssert.Code(await http.GetAsync("/api/rooms?limit=1000"), HttpStatusCode.BadRequest, ErrorCodes.InvalidArgument);
         using var anonymous = _app.CreateHttpClient();
-        await AssertProblem(await anonymous.GetAsync("/api/rooms"), HttpStatusCode.Unauthorized, ErrorCodes.Unauthorized);
+        await ProblemAssert.Code(await anonymous.GetAsync("/api/rooms"), HttpStatusCode.Unauthorized, ErrorCodes.Unauthorized);
     }
 
     private static async Task<string> CreateAsync(HttpClient http, RoomSettings? settings = null)
@@ -145,12 +145,6 @@ public sealed class RoomsApiTests : IDisposable
         return (await response.Content.ReadFromJsonAsync<CreateRoomResponse>())!.RoomId;
     }
 
-    private static async Task AssertProblem(HttpResponseMessage response, HttpStatusCode status, string code)
-    {
-        Assert.Equal(status, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<Dictionary<string, object>>();
-        Assert.Equal(code, problem!["code"].ToString());
-    }
 
     public void Dispose() => _app.Dispose();
 }

@@ -113,3 +113,17 @@ public static class ErrorAssert
         return ex;
     }
 }
+
+public static class ProblemAssert
+{
+    /// <summary>Asserts an HTTP refusal: its status and the protocol code in its problem details.</summary>
+    public static async Task Code(HttpResponseMessage response, System.Net.HttpStatusCode status, string code)
+    {
+        Assert.Equal(status, response.StatusCode);
+        var problem = await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Dictionary<string, object>>(response.Content);
+        Assert.Equal(code, problem!["code"].ToString());
+    }
+
+    /// <summary>A start failure's whole message chain, where the options error naming the key sits.</summary>
+    public static string Messages(Exception ex) => ex.InnerException is null ? ex.Message : ex.Message + " | " + Messages(ex.InnerException);
+}
