@@ -16,7 +16,7 @@ public sealed class AnalyticsService(IConnectRequestStore requests)
         PresenceService.RequireAdmin(admin);
         if (limit is < 1 or > 1000)
         {
-            throw Common.SignalingException.InvalidArgument("'limit' must be between 1 and 1000");
+            throw Common.RefusalException.InvalidArgument("'limit' must be between 1 and 1000");
         }
 
         var list = await requests.ListAsync(PresenceService.OrgOf(admin), limit ?? 100);

@@ -29,25 +29,25 @@ public sealed class ConnectRequestService(
         var clientId = Validate.Id(args.ClientId, "clientId");
         if (args.OfferData.ValueKind is JsonValueKind.Undefined)
         {
-            throw SignalingException.InvalidArgument("'offerData' is required");
+            throw RefusalException.InvalidArgument("'offerData' is required");
         }
 
         if (Encoding.UTF8.GetByteCount(args.OfferData.GetRawText()) > ProtocolLimits.MaxSdpBytes)
         {
-            throw SignalingException.TooLarge($"'offerData' is larger than {ProtocolLimits.MaxSdpBytes} bytes");
+            throw RefusalException.TooLarge($"'offerData' is larger than {ProtocolLimits.MaxSdpBytes} bytes");
         }
 
         var o = options.CurrentValue;
         var ttl = args.TtlSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : o.DefaultTtl;
         if (ttl <= TimeSpan.Zero || ttl > o.MaxTtl)
         {
-            throw SignalingException.InvalidArgument($"'ttlSeconds' must be between 1 and {(long)o.MaxTtl.TotalSeconds}");
+            throw RefusalException.InvalidArgument($"'ttlSeconds' must be between 1 and {(long)o.MaxTtl.TotalSeconds}");
         }
 
         var org = PresenceService.OrgOf(admin);
         if (await clients.GetClientAsync(org, clientId) is null)
         {
-            throw new SignalingException(ErrorCodes.ClientNotFound, $"no client '{clientId}' in this organization");
+            throw new RefusalException(ErrorCodes.ClientNotFound, $"no client '{clientId}' in this organization");
         }
 
         var now = time.NowMs();
@@ -58,7 +58,7 @@ public sealed class ConnectRequestService(
         switch (outcome.Status)
         {
             case CreateRequestStatus.QueueFull:
-                throw new SignalingException(ErrorCodes.QueueFull, $"client '{clientId}' already has {o.MaxPerClient} queued requests");
+                throw new RefusalException(ErrorCodes.QueueFull, $"client '{clientId}' already has {o.MaxPerClient} queued requests");
             case CreateRequestStatus.Sent:
                 await DeliverAsync(outcome.Request);
                 return new ConnectRequestResult(outcome.Request.RequestId, clientId, ConnectDispatchStatus.Sent);
@@ -86,16 +86,16 @@ public sealed class ConnectRequestService(
         var requestId = Validate.Id(args.RequestId, "requestId");
         if (args.AnswerData is { } answer && Encoding.UTF8.GetByteCount(answer.GetRawText()) > ProtocolLimits.MaxSdpBytes)
         {
-            throw SignalingException.TooLarge($"'answerData' is larger than {ProtocolLimits.MaxSdpBytes} bytes");
+            throw RefusalException.TooLarge($"'answerData' is larger than {ProtocolLimits.MaxSdpBytes} bytes");
         }
 
         if (args.Reason is { Length: > 512 })
         {
-            throw SignalingException.InvalidArgument("'reason' must be at most 512 characters");
+            throw RefusalException.InvalidArgument("'reason' must be at most 512 characters");
         }
 
         var answered = await requests.RespondAsync(PresenceService.OrgOf(client), client.Id, requestId, args.Accepted, args.AnswerData?.Clone(), args.Reason, time.NowMs())
-            ?? throw new SignalingException(ErrorCodes.RequestNotFound, $"no open request '{requestId}' for this client");
+            ?? throw new RefusalException(ErrorCodes.RequestNotFound, $"no open request '{requestId}' for this client");
         await NotifyAdminAsync(answered, answered.Reason);
     }
 
@@ -104,7 +104,7 @@ public sealed class ConnectRequestService(
         PresenceService.RequireAdmin(admin);
         Validate.Id(requestId, "requestId");
         var cancelled = await requests.CancelAsync(PresenceService.OrgOf(admin), admin.Id, requestId, time.NowMs())
-            ?? throw new SignalingException(ErrorCodes.RequestNotFound, $"no open request '{requestId}' of yours");
+            ?? throw new RefusalException(ErrorCodes.RequestNotFound, $"no open request '{requestId}' of yours");
         await NotifyAdminAsync(cancelled, null);
     }
 

@@ -82,7 +82,7 @@ public sealed partial class PresenceService(
         Validate.Id(clientId, "clientId");
         if (await clients.GetClientAsync(OrgOf(caller), clientId) is null)
         {
-            throw new SignalingException(ErrorCodes.ClientNotFound, $"no client '{clientId}' in this organization");
+            throw new RefusalException(ErrorCodes.ClientNotFound, $"no client '{clientId}' in this organization");
         }
 
         return new ClientHistory(clientId, await clients.GetHistoryAsync(OrgOf(caller), clientId, HistoryLimit));
@@ -92,7 +92,7 @@ public sealed partial class PresenceService(
     {
         if (!caller.IsAdmin || caller.RoomScope is not null)
         {
-            throw SignalingException.Forbidden("admin role required");
+            throw RefusalException.Forbidden("admin role required");
         }
     }
 

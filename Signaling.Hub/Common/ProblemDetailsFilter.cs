@@ -3,7 +3,7 @@ using Signaling.Contracts;
 namespace Signaling.Hub.Common;
 
 /// <summary>
-/// The HTTP side of error mapping: a <see cref="SignalingException"/> becomes RFC 7807 problem
+/// The HTTP side of error mapping: a <see cref="RefusalException"/> becomes RFC 7807 problem
 /// details carrying the protocol code (the hub side is <c>HubErrorFilter</c>).
 /// </summary>
 public sealed class ProblemDetailsFilter : IEndpointFilter
@@ -14,7 +14,7 @@ public sealed class ProblemDetailsFilter : IEndpointFilter
         {
             return await next(context);
         }
-        catch (SignalingException ex)
+        catch (RefusalException ex)
         {
             return Problem(ex.Code, ex.Message);
         }

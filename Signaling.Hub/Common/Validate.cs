@@ -8,13 +8,13 @@ namespace Signaling.Hub.Common;
 public static class Validate
 {
     public static T NotNull<T>([NotNull] T? value, string name) where T : class =>
-        value ?? throw SignalingException.InvalidArgument($"'{name}' is required");
+        value ?? throw RefusalException.InvalidArgument($"'{name}' is required");
 
     public static string Id([NotNull] string? value, string name)
     {
         if (value is null || !ProtocolLimits.IsValidId(value))
         {
-            throw SignalingException.InvalidArgument(
+            throw RefusalException.InvalidArgument(
                 $"'{name}' must be 1-{ProtocolLimits.MaxIdLength} characters of A-Z a-z 0-9 . _ - : @");
         }
 
@@ -30,7 +30,7 @@ public static class Validate
 
         if (value.Length > ProtocolLimits.MaxDisplayNameLength || value.Any(char.IsControl))
         {
-            throw SignalingException.InvalidArgument(
+            throw RefusalException.InvalidArgument(
                 $"'displayName' must be at most {ProtocolLimits.MaxDisplayNameLength} characters without control characters");
         }
 
@@ -42,13 +42,13 @@ public static class Validate
     {
         if (value is null)
         {
-            throw SignalingException.InvalidArgument($"'{name}' is required");
+            throw RefusalException.InvalidArgument($"'{name}' is required");
         }
 
         // A UTF-16 char encodes to 1-3 UTF-8 bytes, so most values are decided by length alone.
         if (value.Length > maxBytes || (value.Length * 3 > maxBytes && Encoding.UTF8.GetByteCount(value) > maxBytes))
         {
-            throw SignalingException.TooLarge($"'{name}' is larger than {maxBytes} bytes");
+            throw RefusalException.TooLarge($"'{name}' is larger than {maxBytes} bytes");
         }
 
         return value;

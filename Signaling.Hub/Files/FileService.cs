@@ -26,19 +26,19 @@ public sealed class FileService(
         Validate.Id(roomId, "roomId");
         if (!caller.MayEnter(roomId) || await store.GetMemberAsync(roomId, caller.Id, cancellationToken) is not { IsActive: true })
         {
-            throw SignalingException.Forbidden($"only active members of room '{roomId}' may upload to it");
+            throw RefusalException.Forbidden($"only active members of room '{roomId}' may upload to it");
         }
 
         var max = options.Value.MaxBytes;
         // Refuse a declared oversize body before reading a byte of it.
         if (request.ContentLength > max + 64 * 1024)
         {
-            throw SignalingException.TooLarge($"uploads are limited to {max} bytes");
+            throw RefusalException.TooLarge($"uploads are limited to {max} bytes");
         }
 
         var (fileName, content) = await ReadFirstFileAsync(request, max, cancellationToken);
         var contentType = ContentSniffer.Detect(content)
-            ?? throw SignalingException.InvalidArgument("unsupported file type: JPEG, PNG, GIF, WebP, PDF, plain text or DOCX");
+            ?? throw RefusalException.InvalidArgument("unsupported file type: JPEG, PNG, GIF, WebP, PDF, plain text or DOCX");
 
         var fileId = "f-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var file = new SharedFile(fileId, fileName, contentType, content.Length, time.NowMs(), $"/api/files/{fileId}");
@@ -47,7 +47,7 @@ public sealed class FileService(
         if (member is null)
         {
             storage.Delete(roomId, fileId);
-            throw new SignalingException(ErrorCodes.NotInRoom, $"not an active member of room '{roomId}'");
+            throw new RefusalException(ErrorCodes.NotInRoom, $"not an active member of room '{roomId}'");
         }
 
         await hub.Clients.Group(GroupNames.Room(roomId)).PeerUpdated(member.ToPeerInfo());
@@ -66,7 +66,7 @@ public sealed class FileService(
         // Members who left keep access to what was shared while they were there.
         if (!caller.MayEnter(stored.RoomId) || await store.GetMemberAsync(stored.RoomId, caller.Id) is null)
         {
-            throw SignalingException.Forbidden("only members of the file's room may download it");
+            throw RefusalException.Forbidden("only members of the file's room may download it");
         }
 
         return (stored, storage.PathOf(stored.RoomId, fileId));
@@ -79,7 +79,7 @@ public sealed class FileService(
             : null;
         if (string.IsNullOrEmpty(boundary))
         {
-            throw SignalingException.InvalidArgument("send the file as multipart/form-data");
+            throw RefusalException.InvalidArgument("send the file as multipart/form-data");
         }
 
         var reader = new MultipartReader(boundary, request.Body);
@@ -98,7 +98,7 @@ public sealed class FileService(
             {
                 if (buffer.Length + read > max)
                 {
-                    throw SignalingException.TooLarge($"uploads are limited to {max} bytes");
+                    throw RefusalException.TooLarge($"uploads are limited to {max} bytes");
                 }
 
                 buffer.Write(chunk, 0, read);
@@ -107,7 +107,7 @@ public sealed class FileService(
             return (CleanName(HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value), buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
         }
 
-        throw SignalingException.InvalidArgument("the form has no file part");
+        throw RefusalException.InvalidArgument("the form has no file part");
     }
 
     /// <summary>The uploader's name is kept for display only: last path segment, no control characters, bounded.</summary>

@@ -15,7 +15,7 @@ public sealed partial class HubErrorFilter(SignalingTelemetry telemetry, ILogger
         {
             return await next(invocationContext);
         }
-        catch (SignalingException ex)
+        catch (RefusalException ex)
         {
             telemetry.Refused(ex.Code);
             LogRefused(invocationContext.HubMethodName, ex.Code, invocationContext.Context.ConnectionId, ex.Message);

@@ -22,7 +22,7 @@ public sealed class HubRateLimitFilter(IOptionsMonitor<RateLimitOptions> options
         if (invocationContext.Context.Items[typeof(TokenBucket)] is TokenBucket bucket && !bucket.TryTake())
         {
             telemetry.RateLimited();
-            throw new SignalingException(ErrorCodes.RateLimited, $"more than {options.CurrentValue.HubPermitsPerSecond} calls per second; slow down");
+            throw new RefusalException(ErrorCodes.RateLimited, $"more than {options.CurrentValue.HubPermitsPerSecond} calls per second; slow down");
         }
 
         return next(invocationContext);

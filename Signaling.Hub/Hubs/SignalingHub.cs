@@ -88,7 +88,7 @@ public sealed class SignalingHub(
 
     [HubMethodName(InvalidInvocationMethod)]
     public Task InvalidInvocation(string target, bool unknownMethod, string detail) =>
-        throw SignalingException.InvalidArgument(unknownMethod
+        throw RefusalException.InvalidArgument(unknownMethod
             ? $"unknown method '{target}'"
             : $"arguments of '{target}' do not match its parameters: {detail}");
 }

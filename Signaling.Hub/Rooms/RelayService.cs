@@ -39,7 +39,7 @@ public sealed class RelayService(RoomDirectory directory, IHubContext<SignalingH
             Validate.Utf8Size(candidate.Candidate, "candidate.candidate", ProtocolLimits.MaxCandidateBytes);
             if (candidate.SdpMid is { Length: > ProtocolLimits.MaxIdLength } || candidate.UsernameFragment is { Length: > 256 })
             {
-                throw SignalingException.InvalidArgument("'candidate.sdpMid' or 'candidate.usernameFragment' is too long");
+                throw RefusalException.InvalidArgument("'candidate.sdpMid' or 'candidate.usernameFragment' is too long");
             }
         }
 
@@ -61,12 +61,12 @@ public sealed class RelayService(RoomDirectory directory, IHubContext<SignalingH
         Validate.Id(toPeerId, "toPeerId");
         if (!directory.IsHeldBy(roomId, sender.Caller.Id, sender.ConnectionId))
         {
-            throw new SignalingException(ErrorCodes.NotInRoom, $"not an active member of room '{roomId}'");
+            throw new RefusalException(ErrorCodes.NotInRoom, $"not an active member of room '{roomId}'");
         }
 
         if (!directory.TryGetConnection(roomId, toPeerId, out var target))
         {
-            throw new SignalingException(ErrorCodes.PeerNotFound, $"peer '{toPeerId}' is not an active member of room '{roomId}'");
+            throw new RefusalException(ErrorCodes.PeerNotFound, $"peer '{toPeerId}' is not an active member of room '{roomId}'");
         }
 
         return target;

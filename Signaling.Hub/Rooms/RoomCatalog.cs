@@ -25,17 +25,17 @@ public sealed class RoomCatalog(
         var name = Validate.DisplayName(request.Name);
         if (request.MaxParticipants is < 1 or > 10_000)
         {
-            throw SignalingException.InvalidArgument("'maxParticipants' must be between 1 and 10000");
+            throw RefusalException.InvalidArgument("'maxParticipants' must be between 1 and 10000");
         }
 
         if (request.Settings?.MaxDurationMinutes is < 1 or > MaxDurationMinutes)
         {
-            throw SignalingException.InvalidArgument($"'settings.maxDurationMinutes' must be between 1 and {MaxDurationMinutes}");
+            throw RefusalException.InvalidArgument($"'settings.maxDurationMinutes' must be between 1 and {MaxDurationMinutes}");
         }
 
         if (caller.RoomScope is not null)
         {
-            throw SignalingException.Forbidden("a room token cannot create rooms");
+            throw RefusalException.Forbidden("a room token cannot create rooms");
         }
 
         // Unguessable ids: knowing a room id must not be how outsiders find a room.
@@ -49,7 +49,7 @@ public sealed class RoomCatalog(
     {
         if (offset is < 0 || limit is < 1 or > 100)
         {
-            throw SignalingException.InvalidArgument("'offset' must be 0 or more and 'limit' between 1 and 100");
+            throw RefusalException.InvalidArgument("'offset' must be 0 or more and 'limit' between 1 and 100");
         }
 
         var (items, total) = await store.ListRoomsAsync(caller.Org, offset ?? 0, limit ?? 20);
@@ -78,7 +78,7 @@ public sealed class RoomCatalog(
         var lifetime = request?.LifetimeMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : tokens.DefaultRoomTokenLifetime;
         if (lifetime < TimeSpan.FromMinutes(1) || lifetime > TimeSpan.FromDays(1))
         {
-            throw SignalingException.InvalidArgument("'lifetimeMinutes' must be between 1 and 1440");
+            throw RefusalException.InvalidArgument("'lifetimeMinutes' must be between 1 and 1440");
         }
 
         // A guest identity of its own: the token grants this room and nothing of the issuer's.
@@ -94,7 +94,7 @@ public sealed class RoomCatalog(
         var room = await store.GetRoomAsync(roomId);
         if (room is null || !caller.MayEnter(roomId) || (room.Org is not null && room.Org != caller.Org && caller.RoomScope != roomId))
         {
-            throw new SignalingException(ErrorCodes.RoomNotFound, $"room '{roomId}' does not exist");
+            throw new RefusalException(ErrorCodes.RoomNotFound, $"room '{roomId}' does not exist");
         }
 
         return room;
@@ -106,7 +106,7 @@ public sealed class RoomCatalog(
         var isOrgAdmin = caller.IsAdmin && caller.RoomScope is null && caller.Org == room.Org;
         if (!isCreator && !isOrgAdmin)
         {
-            throw SignalingException.Forbidden($"only the creator of room '{room.RoomId}' or an admin of its organization may do this");
+            throw RefusalException.Forbidden($"only the creator of room '{room.RoomId}' or an admin of its organization may do this");
         }
     }
 }

@@ -37,13 +37,13 @@ public sealed partial class RoomService(
         var userData = request.UserData is null ? null : UserDataRules.Check(UserDataRules.Copy(request.UserData));
         if (!caller.MayEnter(roomId))
         {
-            throw SignalingException.Forbidden($"this token may only join room '{caller.RoomScope}'");
+            throw RefusalException.Forbidden($"this token may only join room '{caller.RoomScope}'");
         }
 
         var room = await FindOrCreateAsync(roomId, caller);
         if (room.Org is not null && room.Org != caller.Org && caller.RoomScope != roomId)
         {
-            throw SignalingException.Forbidden($"room '{roomId}' belongs to another organization; ask for a room token");
+            throw RefusalException.Forbidden($"room '{roomId}' belongs to another organization; ask for a room token");
         }
 
         var media = request.MediaState ?? new MediaState();
@@ -61,9 +61,9 @@ public sealed partial class RoomService(
             switch (outcome.Status)
             {
                 case JoinStatus.RoomNotFound:
-                    throw new SignalingException(ErrorCodes.RoomNotFound, $"room '{roomId}' does not exist");
+                    throw new RefusalException(ErrorCodes.RoomNotFound, $"room '{roomId}' does not exist");
                 case JoinStatus.RoomFull:
-                    throw new SignalingException(ErrorCodes.RoomFull,
+                    throw new RefusalException(ErrorCodes.RoomFull,
                         $"room '{roomId}' has {outcome.ActiveCount} of {outcome.Room.MaxParticipants} participants");
             }
 
@@ -96,7 +96,7 @@ public sealed partial class RoomService(
         Validate.Id(roomId, "roomId");
         if (!await DeactivateAsync(session, roomId, PeerLeftReason.Left))
         {
-            throw new SignalingException(ErrorCodes.NotInRoom, $"not an active member of room '{roomId}'");
+            throw new RefusalException(ErrorCodes.NotInRoom, $"not an active member of room '{roomId}'");
         }
     }
 
@@ -124,7 +124,7 @@ public sealed partial class RoomService(
             }
 
             updated = await store.UpdateMemberAsync(roomId, session.Caller.Id, session.ConnectionId, mediaState, userData, time.NowMs())
-                ?? throw new SignalingException(ErrorCodes.NotInRoom, $"not an active member of room '{roomId}'");
+                ?? throw new RefusalException(ErrorCodes.NotInRoom, $"not an active member of room '{roomId}'");
         }
 
         var peer = updated.ToPeerInfo();
@@ -136,7 +136,7 @@ public sealed partial class RoomService(
     {
         if (!directory.IsHeldBy(roomId, session.Caller.Id, session.ConnectionId))
         {
-            throw new SignalingException(ErrorCodes.NotInRoom, $"not an active member of room '{roomId}'");
+            throw new RefusalException(ErrorCodes.NotInRoom, $"not an active member of room '{roomId}'");
         }
     }
 
@@ -155,7 +155,7 @@ public sealed partial class RoomService(
         // deleted must not bring the room back.
         if (!o.CreateOnJoin || caller.RoomScope is not null)
         {
-            throw new SignalingException(ErrorCodes.RoomNotFound, $"room '{roomId}' does not exist");
+            throw new RefusalException(ErrorCodes.RoomNotFound, $"room '{roomId}' does not exist");
         }
 
         return await store.GetOrCreateRoomAsync(new RoomRecord(

@@ -32,13 +32,13 @@ public static class UserDataRules
         // The dictionary itself is depth 1.
         if (userData.Values.Any(v => Depth(v) + 1 > ProtocolLimits.MaxUserDataDepth))
         {
-            throw SignalingException.InvalidArgument($"'userData' is nested deeper than {ProtocolLimits.MaxUserDataDepth} levels");
+            throw RefusalException.InvalidArgument($"'userData' is nested deeper than {ProtocolLimits.MaxUserDataDepth} levels");
         }
 
         var size = JsonSerializer.SerializeToUtf8Bytes(userData).Length;
         if (size > ProtocolLimits.MaxUserDataBytes)
         {
-            throw SignalingException.TooLarge($"'userData' would be {size} bytes; the limit is {ProtocolLimits.MaxUserDataBytes}");
+            throw RefusalException.TooLarge($"'userData' would be {size} bytes; the limit is {ProtocolLimits.MaxUserDataBytes}");
         }
 
         return userData;

@@ -34,13 +34,13 @@ public static class DevTokenEndpoints
         var roles = request.Roles ?? [];
         if (roles.FirstOrDefault(r => !KnownRoles.Contains(r)) is { } unknown)
         {
-            throw SignalingException.InvalidArgument($"unknown role '{unknown}': use 'admin' or 'client'");
+            throw RefusalException.InvalidArgument($"unknown role '{unknown}': use 'admin' or 'client'");
         }
 
         var minutes = request.LifetimeMinutes ?? 60;
         if (minutes is < 1 or > 24 * 60)
         {
-            throw SignalingException.InvalidArgument("'lifetimeMinutes' must be between 1 and 1440");
+            throw RefusalException.InvalidArgument("'lifetimeMinutes' must be between 1 and 1440");
         }
 
         return TypedResults.Ok(issuer.Issue(request.Sub, request.Name, roles, request.Org, request.Room, TimeSpan.FromMinutes(minutes)));

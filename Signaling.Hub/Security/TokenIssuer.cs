@@ -25,7 +25,7 @@ public sealed class TokenIssuer(IOptions<JwtOptions> options, TimeProvider time)
         var jwt = options.Value;
         if (string.IsNullOrEmpty(jwt.SigningKey))
         {
-            throw SignalingException.Forbidden(
+            throw RefusalException.Forbidden(
                 $"this server validates tokens from {JwtOptions.Section}:Authority and has no signing key to mint tokens");
         }
 
