@@ -23,4 +23,7 @@ public interface IAdminInboxStore
 
     /// <summary>Drops admin connections held by <paramref name="instanceId"/> (every instance when null).</summary>
     Task RemoveInstanceConnectionsAsync(string? instanceId, CancellationToken cancellationToken = default);
+
+    /// <summary>Known admins and admins with an open connection, across the cluster.</summary>
+    Task<PresenceCounts> CountAsync(CancellationToken cancellationToken = default);
 }

@@ -41,4 +41,7 @@ public interface IClientStore
 
     /// <summary>Drops the connections <paramref name="instanceId"/> held (every instance when null); returns the clients that went offline.</summary>
     Task<IReadOnlyList<ClientRecord>> RemoveInstanceConnectionsAsync(string? instanceId, long now, CancellationToken cancellationToken = default);
+
+    /// <summary>Known clients and clients with an open connection, across the cluster.</summary>
+    Task<PresenceCounts> CountAsync(CancellationToken cancellationToken = default);
 }

@@ -58,4 +58,7 @@ public interface IConnectRequestStore
 
     /// <summary>Queued requests per client of the organization.</summary>
     Task<IReadOnlyDictionary<string, int>> QueuedCountsAsync(string org, CancellationToken cancellationToken = default);
+
+    /// <summary>Delivered requests awaiting an answer, queued requests, and all requests stored.</summary>
+    Task<RequestCounts> CountAsync(CancellationToken cancellationToken = default);
 }

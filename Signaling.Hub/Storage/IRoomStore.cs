@@ -61,4 +61,7 @@ public interface IRoomStore
     /// null): their connections died with a process that could not say so.
     /// </summary>
     Task<IReadOnlyList<MemberRecord>> DeactivateInstanceAsync(string? instanceId, long now, CancellationToken cancellationToken = default);
+
+    /// <summary>Rooms, rooms with an active member, and active members, across the cluster.</summary>
+    Task<RoomCounts> CountAsync(CancellationToken cancellationToken = default);
 }

@@ -72,3 +72,12 @@ public sealed record JoinOutcome(
 
 /// <summary>A file's description with the room and member it belongs to.</summary>
 public sealed record StoredFile(SharedFile File, string RoomId, string UploadedBy);
+
+/// <summary>Room figures for <c>GET /api/stats</c>.</summary>
+public sealed record RoomCounts(long Rooms, long ActiveRooms, long ActiveMembers);
+
+/// <summary>Known identities of a kind (clients or admins) and how many are connected.</summary>
+public sealed record PresenceCounts(long Total, long Online);
+
+/// <summary>Connect request figures for <c>GET /api/stats</c>.</summary>
+public sealed record RequestCounts(long Pending, long Queued, long Total);

@@ -56,4 +56,11 @@ public sealed class SqliteAdminInboxStore(SqliteDatabase db) : IAdminInboxStore
 
     public Task RemoveInstanceConnectionsAsync(string? instanceId, CancellationToken cancellationToken = default) =>
         db.WriteAsync((c, t) => Execute(c, "DELETE FROM admin_connections WHERE $inst IS NULL OR instance_id = $inst", t, ("$inst", instanceId)), cancellationToken);
+
+    public Task<PresenceCounts> CountAsync(CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c =>
+        {
+            var v = ReadLongs(c, "SELECT (SELECT COUNT(*) FROM admins), (SELECT COUNT(*) FROM (SELECT DISTINCT org, admin_id FROM admin_connections))");
+            return new PresenceCounts(v[0], v[1]);
+        });
 }

@@ -106,4 +106,11 @@ public sealed class SqliteClientStore(SqliteDatabase db) : IClientStore
 
         return clients;
     }
+
+    public Task<PresenceCounts> CountAsync(CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c =>
+        {
+            var v = ReadLongs(c, "SELECT (SELECT COUNT(*) FROM clients), (SELECT COUNT(*) FROM (SELECT DISTINCT org, client_id FROM client_connections))");
+            return new PresenceCounts(v[0], v[1]);
+        });
 }

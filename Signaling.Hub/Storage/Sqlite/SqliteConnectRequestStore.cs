@@ -148,4 +148,13 @@ public sealed class SqliteConnectRequestStore(SqliteDatabase db) : IConnectReque
         using var document = JsonDocument.Parse(raw);
         return document.RootElement.Clone();
     }
+
+    public Task<RequestCounts> CountAsync(CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c =>
+        {
+            var v = ReadLongs(c, """
+                SELECT COUNT(*) FILTER (WHERE status = 'Delivered'), COUNT(*) FILTER (WHERE status = 'Queued'), COUNT(*) FROM connect_requests
+                """);
+            return new RequestCounts(v[0], v[1], v[2]);
+        });
 }

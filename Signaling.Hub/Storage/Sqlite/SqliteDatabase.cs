@@ -90,4 +90,19 @@ public sealed class SqliteDatabase : IDisposable
         _writeLock.Dispose();
         SqliteConnection.ClearAllPools();
     }
+
+    /// <summary>Runs a query that returns one row of integers.</summary>
+    public static long[] ReadLongs(SqliteConnection connection, string sql)
+    {
+        using var command = Command(connection, sql, null);
+        using var r = command.ExecuteReader();
+        r.Read();
+        var values = new long[r.FieldCount];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = r.IsDBNull(i) ? 0 : r.GetInt64(i);
+        }
+
+        return values;
+    }
 }

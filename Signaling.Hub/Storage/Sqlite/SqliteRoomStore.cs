@@ -205,4 +205,15 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
             ("$seen", m.LastSeen), ("$a", m.MediaState.Audio), ("$v", m.MediaState.Video), ("$s", m.MediaState.Screen),
             ("$data", JsonSerializer.Serialize(m.UserData)), ("$conn", m.ConnectionId), ("$inst", m.InstanceId),
             ("$files", JsonSerializer.Serialize(m.Files ?? [])));
+
+    public Task<RoomCounts> CountAsync(CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c =>
+        {
+            var v = ReadLongs(c, """
+                SELECT (SELECT COUNT(*) FROM rooms),
+                       (SELECT COUNT(DISTINCT room_id) FROM members WHERE is_active = 1),
+                       (SELECT COUNT(*) FROM members WHERE is_active = 1)
+                """);
+            return new RoomCounts(v[0], v[1], v[2]);
+        });
 }

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Options;
+using Signaling.Hub.Common;
+
+namespace Signaling.Hub.Scaling;
+
+public static class ScalingSetup
+{
+    /// <summary>Binds <c>Signaling:Redis</c> and, when a connection string is set, registers the shared Redis connection.</summary>
+    public static WebApplicationBuilder AddSignalingRedis(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RedisOptions>>(new OptionsRule<RedisOptions>(RedisOptions.Check));
+        builder.Services.AddSingleton<RedisConnection>();
+        return builder;
+    }
+
+    public static bool RedisEnabled(this IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration[$"{RedisOptions.Section}:{nameof(RedisOptions.ConnectionString)}"]);
+}

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Signaling.Tests.Infrastructure;
+
+/// <summary>
+/// A real <c>redis-server</c> on a free loopback port with a temporary directory, stopped by the
+/// PID this object recorded. <see cref="Shared"/> serves every test that needs no outage; tests
+/// that stop and restart Redis start their own.
+/// </summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    private static readonly Lazy<Task<RedisServer>> SharedServer = new(async () =>
+    {
+        var server = await StartAsync();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Kill();
+        return server;
+    });
+
+    private readonly string _directory;
+    private Process? _process;
+
+    private RedisServer(int port, string directory)
+    {
+        Port = port;
+        _directory = directory;
+    }
+
+    /// <summary>One server for the whole test run; tests keep apart by key prefix.</summary>
+    public static Task<RedisServer> Shared => SharedServer.Value;
+
+    public int Port { get; }
+
+    public string ConnectionString => $"127.0.0.1:{Port}";
+
+    /// <summary>A key prefix no other test uses.</summary>
+    public static string UniquePrefix() => $"t{Guid.NewGuid():N}:"[..14];
+
+    public static async Task<RedisServer> StartAsync()
+    {
+        var server = new RedisServer(FreePort(), Directory.CreateTempSubdirectory("signaling-redis-").FullName);
+        await server.StartAgainAsync();
+        return server;
+    }
+
+    /// <summary>Starts the server (again, after <see cref="StopAsync"/>) on the same port.</summary>
+    public async Task StartAgainAsync()
+    {
+        var executable = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("redis-server is not installed; scripts/test.sh installs it (apt-get install redis-server)");
+        var start = new ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
+                     "--dir", _directory, "--save", "", "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!await PingAsync())
+        {
+            if (_process.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"redis-server did not start on port {Port}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Kills the server the way an outage would, and waits until the port is closed.</summary>
+    public async Task StopAsync()
+    {
+        Kill();
+        if (_process is not null)
+        {
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+
+    private void Kill()
+    {
+        try
+        {
+            if (_process is { HasExited: false })
+            {
+                _process.Kill();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    private async Task<bool> PingAsync()
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, Port);
+            var stream = client.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray());
+            var buffer = new byte[16];
+            var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(2));
+            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
