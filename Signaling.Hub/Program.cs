@@ -4,6 +4,7 @@ using Signaling.Hub.Files;
 using Signaling.Hub.Hubs;
 using Signaling.Hub.Observability;
 using Signaling.Hub.Rooms;
+using Signaling.Hub.Scaling;
 using Signaling.Hub.Security;
 using Signaling.Hub.Storage;
 
@@ -14,6 +15,7 @@ builder.AddSignalingProblemDetails();
 builder.AddSignalingHttpHardening();
 builder.AddSignalingRateLimits();
 builder.AddSignalingAuthentication();
+builder.AddSignalingRedis();
 builder.AddSignalingStorage();
 builder.AddSignalingHub();
 builder.AddSignalingHealthChecks();
