@@ -17,6 +17,8 @@ builder.AddSignalingRateLimits();
 builder.AddSignalingAuthentication();
 builder.AddSignalingRedis();
 builder.AddSignalingStorage();
+builder.AddSignalingCluster();
+builder.AddSignalingStats();
 builder.AddSignalingHub();
 builder.AddSignalingHealthChecks();
 builder.AddSignalingFiles();
@@ -38,6 +40,7 @@ app.MapIceServers();
 app.MapRooms();
 app.MapFiles();
 app.MapAdmin();
+app.MapStats();
 app.MapSignalingHub();
 app.UseSignalingShutdown();
 

@@ -67,6 +67,15 @@ public sealed partial class PresenceService(
         }
     }
 
+    /// <summary>Clients whose last connection died with another instance are announced offline, as if it had closed.</summary>
+    public async Task InstanceLostAsync(IReadOnlyList<ClientRecord> offline)
+    {
+        foreach (var client in offline)
+        {
+            await AnnounceAsync(client, reconnected: true);
+        }
+    }
+
     public async Task<IReadOnlyList<ClientSummary>> ListAsync(CallerIdentity caller)
     {
         RequireAdmin(caller);

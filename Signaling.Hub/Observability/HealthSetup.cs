@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Signaling.Hub.Scaling;
 using Signaling.Hub.Storage;
 
 namespace Signaling.Hub.Observability;
@@ -10,7 +11,12 @@ public static class HealthSetup
 
     public static WebApplicationBuilder AddSignalingHealthChecks(this WebApplicationBuilder builder)
     {
-        builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: [ReadyTag]);
+        var checks = builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: [ReadyTag]);
+        if (builder.Configuration.RedisEnabled())
+        {
+            checks.AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag]);
+        }
+
         return builder;
     }
 
@@ -35,6 +41,28 @@ internal sealed class StoreHealthCheck(IRoomStore rooms) : IHealthCheck
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             return HealthCheckResult.Unhealthy("the store does not answer", ex);
+        }
+    }
+}
+
+/// <summary>Without Redis this instance still serves its own connections, but it is cut off from the cluster: not ready.</summary>
+internal sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (!redis.IsConnected)
+        {
+            return HealthCheckResult.Unhealthy("Redis is unreachable: cross-instance delivery is suspended");
+        }
+
+        try
+        {
+            await redis.Database.PingAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            return HealthCheckResult.Unhealthy("Redis does not answer", ex);
         }
     }
 }

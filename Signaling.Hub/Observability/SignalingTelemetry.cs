@@ -21,6 +21,9 @@ public sealed class SignalingTelemetry : IDisposable
     private readonly Counter<long> _rateLimited;
     private readonly UpDownCounter<long> _connections;
     private readonly Counter<long> _connectionsOpened;
+    private long _relayedTotal;
+    private long _activeConnections;
+    private long _openedConnections;
 
     public SignalingTelemetry(IMeterFactory meters, RoomDirectory directory)
     {
@@ -40,6 +43,7 @@ public sealed class SignalingTelemetry : IDisposable
     {
         var tag = new KeyValuePair<string, object?>("kind", kind);
         _relayed.Add(1, tag);
+        Interlocked.Increment(ref _relayedTotal);
         _relayDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds, tag);
     }
 
@@ -51,9 +55,25 @@ public sealed class SignalingTelemetry : IDisposable
     {
         _connections.Add(1);
         _connectionsOpened.Add(1);
+        Interlocked.Increment(ref _activeConnections);
+        Interlocked.Increment(ref _openedConnections);
     }
 
-    public void ConnectionClosed() => _connections.Add(-1);
+    public void ConnectionClosed()
+    {
+        _connections.Add(-1);
+        Interlocked.Decrement(ref _activeConnections);
+    }
+
+    /// <summary>This instance's figures, read by the heartbeat and <c>GET /api/stats</c>.</summary>
+    public InstanceLoad Load => new(
+        Interlocked.Read(ref _activeConnections), Interlocked.Read(ref _openedConnections), Interlocked.Read(ref _relayedTotal));
 
     public void Dispose() => _meter.Dispose();
 }
+
+/// <summary>One instance's own figures.</summary>
+/// <param name="Connections">Hub connections open now.</param>
+/// <param name="ConnectionsOpened">Hub connections opened since start.</param>
+/// <param name="Relayed">Offers, answers and candidates relayed since start.</param>
+public sealed record InstanceLoad(long Connections, long ConnectionsOpened, long Relayed);

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Signaling.Contracts.Http;
+using ConnectionInfo = Signaling.Contracts.Http.ConnectionInfo;
 using Signaling.Hub.Security;
 
 namespace Signaling.Hub.Rooms;
@@ -26,4 +28,12 @@ public sealed class ConnectionRegistry
     public ConnectionSession? Remove(string connectionId) => _sessions.TryRemove(connectionId, out var s) ? s : null;
 
     public ConnectionSession? Find(string connectionId) => _sessions.GetValueOrDefault(connectionId);
+
+    /// <summary>This instance's connections, optionally of one organization, for <c>GET /api/connections</c>.</summary>
+    public List<ConnectionInfo> Describe(string instanceId, string? org) =>
+        _sessions.Values
+            .Where(s => org is null || string.Equals(s.Caller.Org, org, StringComparison.Ordinal))
+            .Select(s => new ConnectionInfo(s.ConnectionId, s.Caller.Id, s.Caller.Name, s.Caller.Roles.Order(StringComparer.Ordinal).ToList(),
+                s.Caller.Org, instanceId, s.ConnectedAt, s.Rooms.Keys.Order(StringComparer.Ordinal).ToList()))
+            .ToList();
 }

@@ -162,6 +162,20 @@ public sealed partial class RoomService(
             roomId, roomId, RoomType.Video, o.MaxParticipants, new RoomSettings(), time.NowMs(), caller.Id, caller.Org));
     }
 
+    /// <summary>
+    /// Members held by an instance that died were marked inactive by a survivor; their rooms
+    /// hear it as a disconnect, since that is what it was.
+    /// </summary>
+    public async Task InstanceLostAsync(IReadOnlyList<MemberRecord> members)
+    {
+        foreach (var member in members)
+        {
+            await hub.Clients.Group(GroupNames.Room(member.RoomId))
+                .PeerLeft(new PeerLeftEvent(member.RoomId, member.PeerId, PeerLeftReason.Disconnected));
+            LogLeft(member.PeerId, member.RoomId, PeerLeftReason.Disconnected);
+        }
+    }
+
     /// <summary>Removes the room; its active members get <c>RoomClosed</c> and leave the group.</summary>
     public async Task<bool> CloseAsync(string roomId, RoomClosedReason reason)
     {

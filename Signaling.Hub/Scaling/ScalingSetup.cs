@@ -14,6 +14,23 @@ public static class ScalingSetup
         return builder;
     }
 
+    /// <summary>Registers the cluster view: this process alone, or every instance heartbeating in Redis.</summary>
+    public static WebApplicationBuilder AddSignalingCluster(this WebApplicationBuilder builder)
+    {
+        if (builder.Configuration.RedisEnabled())
+        {
+            builder.Services.AddSingleton<RedisCluster>();
+            builder.Services.AddSingleton<ICluster>(sp => sp.GetRequiredService<RedisCluster>());
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<RedisCluster>());
+        }
+        else
+        {
+            builder.Services.AddSingleton<ICluster, LocalCluster>();
+        }
+
+        return builder;
+    }
+
     public static bool RedisEnabled(this IConfiguration configuration) =>
         !string.IsNullOrWhiteSpace(configuration[$"{RedisOptions.Section}:{nameof(RedisOptions.ConnectionString)}"]);
 }
