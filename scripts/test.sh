@@ -8,6 +8,18 @@ root=$(pwd)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+echo "== prerequisites"
+# Scale-out tests start real redis-server processes (each on its own free loopback port, stopped
+# by the PID the test recorded); install the Debian package when it is missing.
+if ! command -v redis-server >/dev/null 2>&1; then
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq redis-server >/dev/null
+  # The package starts a system-wide service on 6379; the tests never use it.
+  ($sudo_cmd service redis-server stop >/dev/null 2>&1 || true)
+fi
+redis-server --version
+
 echo "== build"
 dotnet build Signaling.sln -c Release -warnaserror 2>&1 | tail -n 3
 
