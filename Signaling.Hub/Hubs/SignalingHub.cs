@@ -33,7 +33,7 @@ public sealed class SignalingHub(
 
     public override async Task OnConnectedAsync()
     {
-        var session = new ConnectionSession(Context.ConnectionId, CallerIdentity.From(Context.User!), time.NowMs());
+        var session = new ConnectionSession(Context.ConnectionId, CallerIdentity.From(Context.User!), time.NowMs(), Context.Abort);
         Context.Items[typeof(ConnectionSession)] = session;
         connections.Add(session);
         telemetry.ConnectionOpened();

@@ -39,6 +39,18 @@ public static partial class GracefulShutdown
         var hub = app.Services.GetRequiredService<IHubContext<SignalingHub, ISignalingClient>>();
         var options = app.Services.GetRequiredService<IOptions<ShutdownOptions>>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GracefulShutdown));
+        var connections = app.Services.GetRequiredService<Rooms.ConnectionRegistry>();
+
+        // SignalR's connection manager registers its abortive close in its constructor, which
+        // otherwise runs at the first connection, after this registration, and so before it at
+        // shutdown. Creating it now puts our callback last, so it runs first. The type is internal.
+        var manager = typeof(Microsoft.AspNetCore.Http.Connections.HttpConnectionDispatcherOptions).Assembly
+            .GetType("Microsoft.AspNetCore.Http.Connections.Internal.HttpConnectionManager");
+        if (manager is null || app.Services.GetService(manager) is null)
+        {
+            LogManagerNotFound(logger);
+        }
+
         app.Lifetime.ApplicationStopping.Register(() =>
         {
             var goodbye = new ServerShutdownEvent(options.Value.Message, options.Value.ReconnectAfterMs);
@@ -46,7 +58,18 @@ public static partial class GracefulShutdown
             {
                 // Stopping callbacks are synchronous; a bounded wait keeps a stuck client from holding shutdown.
                 hub.Clients.All.ServerShutdown(goodbye).Wait(FlushTimeout);
-                LogAnnounced(logger);
+
+                // The host's own close at shutdown is abortive and can drop the goodbye still in the
+                // send buffer; closing through SignalR sends what was written first. Waiting for
+                // every disconnect also lets rooms, presence and the store settle before the host stops.
+                var emptied = connections.WhenEmptyAsync();
+                foreach (var session in connections.Sessions)
+                {
+                    session.Abort();
+                }
+
+                var settled = emptied.Wait(FlushTimeout);
+                LogAnnounced(logger, settled);
             }
             catch (Exception ex) when (ex is AggregateException or InvalidOperationException)
             {
@@ -56,8 +79,11 @@ public static partial class GracefulShutdown
         return app;
     }
 
-    [LoggerMessage(LogLevel.Information, "Told connected clients the server is stopping")]
-    private static partial void LogAnnounced(ILogger logger);
+    [LoggerMessage(LogLevel.Information, "Told connected clients the server is stopping and closed their connections (all settled: {Settled})")]
+    private static partial void LogAnnounced(ILogger logger, bool settled);
+
+    [LoggerMessage(LogLevel.Warning, "SignalR's connection manager was not found: clients may miss ServerShutdown at stop")]
+    private static partial void LogManagerNotFound(ILogger logger);
 
     [LoggerMessage(LogLevel.Warning, "Could not tell every client the server is stopping")]
     private static partial void LogFailed(ILogger logger, Exception exception);

@@ -6,13 +6,19 @@ using Signaling.Hub.Security;
 namespace Signaling.Hub.Rooms;
 
 /// <summary>What this instance knows about one of its connections, for the life of the connection.</summary>
-public sealed class ConnectionSession(string connectionId, CallerIdentity caller, long connectedAt)
+public sealed class ConnectionSession(string connectionId, CallerIdentity caller, long connectedAt, Action? abort = null)
 {
     public string ConnectionId { get; } = connectionId;
 
     public CallerIdentity Caller { get; } = caller;
 
     public long ConnectedAt { get; } = connectedAt;
+
+    /// <summary>
+    /// Closes the connection through SignalR, which sends what was already written before the
+    /// close frame (unlike the host's own close at shutdown, which can cut it off).
+    /// </summary>
+    public void Abort() => abort?.Invoke();
 
     /// <summary>Rooms this connection holds an active membership of.</summary>
     public ConcurrentDictionary<string, byte> Rooms { get; } = new(StringComparer.Ordinal);
@@ -22,10 +28,36 @@ public sealed class ConnectionSession(string connectionId, CallerIdentity caller
 public sealed class ConnectionRegistry
 {
     private readonly ConcurrentDictionary<string, ConnectionSession> _sessions = new(StringComparer.Ordinal);
+    private TaskCompletionSource? _emptied;
 
     public void Add(ConnectionSession session) => _sessions[session.ConnectionId] = session;
 
-    public ConnectionSession? Remove(string connectionId) => _sessions.TryRemove(connectionId, out var s) ? s : null;
+    public ConnectionSession? Remove(string connectionId)
+    {
+        var removed = _sessions.TryRemove(connectionId, out var s) ? s : null;
+        if (_sessions.IsEmpty)
+        {
+            Volatile.Read(ref _emptied)?.TrySetResult();
+        }
+
+        return removed;
+    }
+
+    public IEnumerable<ConnectionSession> Sessions => _sessions.Values;
+
+    /// <summary>Completes once no connection is registered: every OnDisconnectedAsync has run.</summary>
+    public Task WhenEmptyAsync()
+    {
+        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Exchange(ref _emptied, waiter);
+        // Checked after publishing the waiter so a removal in between cannot be missed.
+        if (_sessions.IsEmpty)
+        {
+            waiter.TrySetResult();
+        }
+
+        return waiter.Task;
+    }
 
     public ConnectionSession? Find(string connectionId) => _sessions.GetValueOrDefault(connectionId);
 

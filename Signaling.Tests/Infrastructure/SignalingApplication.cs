@@ -13,7 +13,7 @@ namespace Signaling.Tests.Infrastructure;
 /// The real app on Kestrel at a loopback port, with its own SQLite file, so tests talk to it
 /// over real sockets exactly as clients do.
 /// </summary>
-public sealed class SignalingApplication : WebApplicationFactory<Program>
+public sealed class SignalingApplication : WebApplicationFactory<Program>, ISignalingHost
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly string _environment;
@@ -49,37 +49,6 @@ public sealed class SignalingApplication : WebApplicationFactory<Program>
     public string DataDirectory { get; }
 
     public Uri BaseAddress => new(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-
-    public HttpClient CreateHttpClient(string? token = null)
-    {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        if (token is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new("Bearer", token);
-        }
-
-        return client;
-    }
-
-    /// <summary>Opens a real WebSocket hub connection through <see cref="SignalingClient"/> with the given token.</summary>
-    public async Task<TestPeer> ConnectAsync(string? token, Action<SignalingClientOptions>? configure = null)
-    {
-        var client = SignalingClient.Create(BaseAddress, _ => ValueTask.FromResult(token), configure);
-        var peer = new TestPeer(client);
-        await client.StartAsync().WaitAsync(Timeouts.Default);
-        // SignalR answers the handshake before it runs OnConnectedAsync, but it runs a connection's
-        // invocations only after it: a round trip means the server has registered this connection.
-        await client.Ping().WaitAsync(Timeouts.Default);
-        return peer;
-    }
-
-    /// <summary>Connects as <paramref name="sub"/> with a fresh token and joins <paramref name="roomId"/>.</summary>
-    public async Task<TestPeer> JoinAsync(string sub, string roomId, string? org = null)
-    {
-        var peer = await ConnectAsync(Tokens.Create(sub, org: org));
-        peer.LastJoin = await peer.Client.JoinRoom(new(roomId)).WaitAsync(Timeouts.Default);
-        return peer;
-    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
