@@ -39,9 +39,7 @@ public sealed class StatsTests : IDisposable
         await bob.DisposeAsync();
         await alice.Next<PeerLeftEvent>(nameof(ISignalingClient.PeerLeft));
         await device.DisposeAsync();
-        await WaitForAsync(async () => (await GetStatsAsync()).Clients.Online == 0);
-
-        stats = await GetStatsAsync();
+        stats = await Eventually.Until(GetStatsAsync, s => s.Clients.Online == 0, what: "the device counted offline");
         Assert.Equal(new ConnectionStats(2, 4), stats.Connections);
         Assert.Equal(new PeerStats(1), stats.Peers);
         Assert.Equal(new ClientStats(1, 0, 1), stats.Clients);
@@ -77,17 +75,6 @@ public sealed class StatsTests : IDisposable
 
     private async Task<StatsSnapshot> GetStatsAsync() =>
         (await _app.CreateHttpClient().GetFromJsonAsync<StatsSnapshot>(new Uri("/api/stats", UriKind.Relative), Json))!;
-
-    /// <summary>For effects with no event to wait on (the server closes a connection after the client has gone).</summary>
-    private static async Task WaitForAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + Timeouts.Default;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not reached in time");
-            await Task.Delay(20);
-        }
-    }
 
     public void Dispose() => _app.Dispose();
 }

@@ -22,10 +22,13 @@ public sealed class RedisServer : IAsyncDisposable
     private readonly string _directory;
     private Process? _process;
 
-    private RedisServer(int port, string directory)
+    private readonly bool _persistent;
+
+    private RedisServer(int port, string directory, bool persistent)
     {
         Port = port;
         _directory = directory;
+        _persistent = persistent;
     }
 
     /// <summary>One server for the whole test run; tests keep apart by key prefix.</summary>
@@ -38,9 +41,10 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>A key prefix no other test uses.</summary>
     public static string UniquePrefix() => $"t{Guid.NewGuid():N}:"[..14];
 
-    public static async Task<RedisServer> StartAsync()
+    /// <param name="persistent">Write every change to an append-only file, as a production Redis would, so data survives a restart.</param>
+    public static async Task<RedisServer> StartAsync(bool persistent = false)
     {
-        var server = new RedisServer(FreePort(), Directory.CreateTempSubdirectory("signaling-redis-").FullName);
+        var server = new RedisServer(FreePort(), Directory.CreateTempSubdirectory("signaling-redis-").FullName, persistent);
         await server.StartAgainAsync();
         return server;
     }
@@ -57,7 +61,7 @@ public sealed class RedisServer : IAsyncDisposable
             UseShellExecute = false,
         };
         foreach (var argument in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-                     "--dir", _directory, "--save", "", "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no" })
+                     "--dir", _directory, "--save", "", "--appendonly", _persistent ? "yes" : "no", "--appendfsync", "always", "--protected-mode", "no", "--daemonize", "no" })
         {
             start.ArgumentList.Add(argument);
         }

@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.Http.Json;
+using Signaling.Contracts;
+using Signaling.Contracts.Http;
+using Signaling.Contracts.Relay;
+using Signaling.Contracts.Rooms;
+using Signaling.Tests.Infrastructure;
+
+namespace Signaling.Tests.Scaling;
+
+/// <summary>Two real service processes behind one real Redis: peers on different instances talk as if on one.</summary>
+public sealed class ScaleOutTests : IAsyncLifetime
+{
+    private RedisTestCluster _cluster = null!;
+
+    private SignalingProcess A => _cluster.Instances[0];
+
+    private SignalingProcess B => _cluster.Instances[1];
+
+    public async Task InitializeAsync() => _cluster = await RedisTestCluster.StartAsync(2);
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task Peers_on_different_instances_complete_a_negotiation_and_500_messages_arrive_in_order()
+    {
+        await using var alice = await A.JoinAsync("alice", "cross-call");
+        await using var bob = await B.JoinAsync("bob", "cross-call");
+        Assert.Contains(bob.LastJoin!.Peers, p => p.PeerId == "alice" && p.IsActive);
+
+        await alice.Client.Offer(new SdpMessage("cross-call", "bob", "v=0 offer"));
+        Assert.Equal(("alice", "v=0 offer"), await bob.Next<RelayedSdp>(nameof(ISignalingClient.Offer)).ContinueWith(t => (t.Result.FromPeerId, t.Result.Sdp)));
+        await bob.Client.Answer(new SdpMessage("cross-call", "alice", "v=0 answer"));
+        Assert.Equal("v=0 answer", (await alice.Next<RelayedSdp>(nameof(ISignalingClient.Answer))).Sdp);
+        await bob.Client.IceCandidate(new IceCandidateMessage("cross-call", "alice", new IceCandidateInit("candidate:1 1 udp 1 127.0.0.1 5000 typ host", "0", 0)));
+        Assert.Equal("0", (await alice.Next<RelayedIceCandidate>(nameof(ISignalingClient.IceCandidate))).Candidate!.SdpMid);
+
+        const int Count = 500;
+        for (var i = 0; i < Count; i++)
+        {
+            await alice.Client.IceCandidate(new IceCandidateMessage("cross-call", "bob", new IceCandidateInit($"candidate:{i} 1 udp 1 127.0.0.1 {i} typ host", "0", 0)));
+        }
+
+        for (var i = 0; i < Count; i++)
+        {
+            var received = await bob.Next<RelayedIceCandidate>(nameof(ISignalingClient.IceCandidate));
+            Assert.Equal($"candidate:{i} 1 udp 1 127.0.0.1 {i} typ host", received.Candidate!.Candidate);
+        }
+    }
+
+    [Fact]
+    public async Task Joins_and_leaves_are_announced_to_members_on_the_other_instance()
+    {
+        await using var alice = await A.JoinAsync("alice", "cross-presence");
+        var bob = await B.JoinAsync("bob", "cross-presence");
+        Assert.Equal("bob", (await alice.Next<PeerInfo>(nameof(ISignalingClient.PeerJoined))).PeerId);
+
+        await bob.Client.LeaveRoom("cross-presence");
+        var left = await alice.Next<PeerLeftEvent>(nameof(ISignalingClient.PeerLeft));
+        Assert.Equal(("bob", PeerLeftReason.Left), (left.PeerId, left.Reason));
+
+        await bob.Client.JoinRoom(new JoinRoomRequest("cross-presence"));
+        Assert.Equal("bob", (await alice.Next<PeerInfo>(nameof(ISignalingClient.PeerJoined))).PeerId);
+        await bob.DisposeAsync();
+        var gone = await alice.Next<PeerLeftEvent>(nameof(ISignalingClient.PeerLeft));
+        Assert.Equal(("bob", PeerLeftReason.Disconnected), (gone.PeerId, gone.Reason));
+    }
+
+    [Fact]
+    public async Task A_room_of_two_admits_exactly_two_of_ten_peers_joining_at_once_on_both_instances()
+    {
+        var owner = A.CreateHttpClient(Tokens.Create("owner"));
+        var created = await owner.PostAsJsonAsync("/api/rooms", new CreateRoomRequest("Pair", RoomType.Voice, 2), RedisTestCluster.Json);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var roomId = (await created.Content.ReadFromJsonAsync<CreateRoomResponse>(RedisTestCluster.Json))!.RoomId;
+
+        var peers = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => (i % 2 == 0 ? A : B).ConnectAsync(Tokens.Create($"peer-{i}"))));
+        try
+        {
+            var outcomes = await Task.WhenAll(peers.Select(async p =>
+            {
+                try
+                {
+                    await p.Client.JoinRoom(new JoinRoomRequest(roomId));
+                    return "joined";
+                }
+                catch (Signaling.Client.SignalingException ex)
+                {
+                    return ex.Code;
+                }
+            }));
+
+            Assert.Equal(2, outcomes.Count(o => o == "joined"));
+            Assert.Equal(8, outcomes.Count(o => o == ErrorCodes.RoomFull));
+        }
+        finally
+        {
+            foreach (var peer in peers)
+            {
+                await peer.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_peer_cannot_reach_a_peer_of_another_room_on_the_other_instance()
+    {
+        await using var alice = await A.JoinAsync("alice", "room-one");
+        await using var mallory = await B.JoinAsync("mallory", "room-two");
+        await using var friend = await B.JoinAsync("friend", "room-two");
+
+        await ErrorAssert.Code(ErrorCodes.PeerNotFound, () => alice.Client.Offer(new SdpMessage("room-one", "mallory", "v=0 leak")));
+        await ErrorAssert.Code(ErrorCodes.NotInRoom, () => alice.Client.Offer(new SdpMessage("room-two", "mallory", "v=0 leak")));
+
+        // Delivery per sender is ordered: once the friend's later offer is in, an earlier leak would be too.
+        await friend.Client.Offer(new SdpMessage("room-two", "mallory", "v=0 control"));
+        Assert.Equal("v=0 control", (await mallory.Next<RelayedSdp>(nameof(ISignalingClient.Offer))).Sdp);
+        Assert.Empty(mallory.Pending(nameof(ISignalingClient.Offer)));
+    }
+
+    [Fact]
+    public async Task Stats_and_connections_count_every_instance()
+    {
+        var admin = Tokens.Create("ops", roles: ["admin"], org: "acme");
+        await using var alice = await A.JoinAsync("alice", "stats-room", org: "acme");
+        await using var bob = await B.JoinAsync("bob", "stats-room", org: "acme");
+        await using var carol = await B.JoinAsync("carol", "other-room", org: "acme");
+
+        // Heartbeats carry each instance's load: the first one after these connections settles it.
+        var stats = await Eventually.Until(() => RedisTestCluster.StatsAsync(A), s => s.Connections.Active == 3, what: "three connections counted");
+
+        Assert.Equal(2, stats.Instances);
+        Assert.Equal(3, stats.Connections.Active);
+        Assert.Equal(3, stats.Peers.Active);
+        Assert.Equal(2, stats.Rooms.Active);
+
+        var listed = (await A.CreateHttpClient(admin).GetFromJsonAsync<List<Signaling.Contracts.Http.ConnectionInfo>>(
+            new Uri("/api/connections", UriKind.Relative), RedisTestCluster.Json))!;
+        Assert.Equal(["alice", "bob", "carol"], listed.Select(c => c.UserId).Order(StringComparer.Ordinal));
+        Assert.Equal(2, listed.Select(c => c.InstanceId).Distinct().Count());
+        Assert.Equal("stats-room", Assert.Single(listed, c => c.UserId == "bob").Rooms.Single());
+    }
+}
