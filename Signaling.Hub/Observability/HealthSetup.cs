@@ -11,12 +11,9 @@ public static class HealthSetup
 
     public static WebApplicationBuilder AddSignalingHealthChecks(this WebApplicationBuilder builder)
     {
-        var checks = builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: [ReadyTag]);
-        if (builder.Configuration.RedisEnabled())
-        {
-            checks.AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag]);
-        }
-
+        builder.Services.AddHealthChecks()
+            .AddCheck<StoreHealthCheck>("store", tags: [ReadyTag])
+            .AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag]);
         return builder;
     }
 
@@ -46,10 +43,15 @@ internal sealed class StoreHealthCheck(IRoomStore rooms) : IHealthCheck
 }
 
 /// <summary>Without Redis this instance still serves its own connections, but it is cut off from the cluster: not ready.</summary>
-internal sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
+internal sealed class RedisHealthCheck(RedisConnection redis, Microsoft.Extensions.Options.IOptions<RedisOptions> options) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (!options.Value.Enabled)
+        {
+            return HealthCheckResult.Healthy("Redis is not configured: single instance");
+        }
+
         if (!redis.IsConnected)
         {
             return HealthCheckResult.Unhealthy("Redis is unreachable: cross-instance delivery is suspended");

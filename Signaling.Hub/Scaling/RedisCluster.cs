@@ -111,6 +111,11 @@ public sealed partial class RedisCluster(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!Options.Enabled)
+        {
+            return;
+        }
+
         using var timer = new PeriodicTimer(Options.HeartbeatInterval, time);
         do
         {
@@ -141,6 +146,11 @@ public sealed partial class RedisCluster(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
+        if (!Options.Enabled)
+        {
+            return;
+        }
+
         try
         {
             // A clean stop leaves no record for survivors to time out on.

@@ -14,20 +14,18 @@ public static class ScalingSetup
         return builder;
     }
 
-    /// <summary>Registers the cluster view: this process alone, or every instance heartbeating in Redis.</summary>
+    /// <summary>
+    /// Registers the cluster view: this process alone, or every instance heartbeating in Redis.
+    /// Chosen when first resolved, from the final configuration (test hosts add theirs at Build).
+    /// </summary>
     public static WebApplicationBuilder AddSignalingCluster(this WebApplicationBuilder builder)
     {
-        if (builder.Configuration.RedisEnabled())
-        {
-            builder.Services.AddSingleton<RedisCluster>();
-            builder.Services.AddSingleton<ICluster>(sp => sp.GetRequiredService<RedisCluster>());
-            builder.Services.AddHostedService(sp => sp.GetRequiredService<RedisCluster>());
-        }
-        else
-        {
-            builder.Services.AddSingleton<ICluster, LocalCluster>();
-        }
-
+        builder.Services.AddSingleton<LocalCluster>();
+        builder.Services.AddSingleton<RedisCluster>();
+        builder.Services.AddSingleton<ICluster>(sp => sp.GetRequiredService<IConfiguration>().RedisEnabled()
+            ? sp.GetRequiredService<RedisCluster>()
+            : sp.GetRequiredService<LocalCluster>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RedisCluster>());
         return builder;
     }
 
