@@ -18,6 +18,7 @@ builder.AddSignalingAuthentication();
 builder.AddSignalingRedis();
 builder.AddSignalingStorage();
 builder.AddSignalingHub();
+builder.AddSignalingBackplane();
 builder.AddSignalingHealthChecks();
 builder.AddSignalingFiles();
 builder.AddSignalingOpenApi();
