@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Signaling.Hub.Hubs;
 
 namespace Signaling.Hub.Scaling;
@@ -7,21 +6,22 @@ namespace Signaling.Hub.Scaling;
 public static class BackplaneSetup
 {
     /// <summary>
-    /// With <c>Signaling:Redis:ConnectionString</c> set, hubs fan out through Redis instead of
-    /// SignalR's single-process manager. Must run after <c>AddSignalR</c>, whose registration it replaces.
+    /// With <c>Signaling:Redis:ConnectionString</c> set, <see cref="SignalingHub"/> fans out through
+    /// Redis; without it, SignalR's own single-process manager serves it as before. Code that needs
+    /// <see cref="RedisHubLifetimeManager{THub}.SendConnectionOnInstanceAsync"/> resolves
+    /// <c>HubLifetimeManager&lt;SignalingHub&gt;</c> and tests for the Redis type.
     /// </summary>
+    /// <remarks>
+    /// The choice is made when the manager is first resolved, from the final configuration, not
+    /// from <c>builder.Configuration</c> here: hosts such as <c>WebApplicationFactory</c> add their
+    /// configuration only when the app is built, after these registrations ran. A closed
+    /// registration for the app's one hub takes precedence over SignalR's open generic one.
+    /// </remarks>
     public static WebApplicationBuilder AddSignalingBackplane(this WebApplicationBuilder builder)
     {
-        if (!builder.Configuration.RedisEnabled())
-        {
-            return builder;
-        }
-
-        var services = builder.Services;
-        services.RemoveAll(typeof(HubLifetimeManager<>));
-        services.AddSingleton(typeof(HubLifetimeManager<>), typeof(RedisHubLifetimeManager<>));
-        // The relay path needs SendConnectionOnInstanceAsync: the same instance under its own type.
-        services.AddSingleton(sp => (RedisHubLifetimeManager<SignalingHub>)sp.GetRequiredService<HubLifetimeManager<SignalingHub>>());
+        builder.Services.AddSingleton<HubLifetimeManager<SignalingHub>>(sp => sp.GetRequiredService<IConfiguration>().RedisEnabled()
+            ? ActivatorUtilities.CreateInstance<RedisHubLifetimeManager<SignalingHub>>(sp)
+            : ActivatorUtilities.CreateInstance<DefaultHubLifetimeManager<SignalingHub>>(sp));
         return builder;
     }
 }

@@ -85,19 +85,10 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
     public string InstanceId => _instanceId;
 
     /// <summary>For tests: the ids of this instance's connections of <paramref name="userId"/>.</summary>
-    internal IReadOnlyList<string> LocalConnectionIdsOfUser(string userId)
-    {
-        var ids = new List<string>();
-        if (_users.Get(userId) is { } store)
-        {
-            foreach (var connection in store)
-            {
-                ids.Add(connection.ConnectionId);
-            }
-        }
+    internal IReadOnlyList<string> LocalConnectionIdsOfUser(string userId) => _users.Ids(userId);
 
-        return ids;
-    }
+    /// <summary>For tests: the ids of this instance's connections in <paramref name="groupName"/>.</summary>
+    internal IReadOnlyList<string> LocalConnectionIdsOfGroup(string groupName) => _groups.Ids(groupName);
 
     public override Task OnConnectedAsync(HubConnectionContext connection)
     {
@@ -709,6 +700,20 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
         private readonly Lock _lock = new();
 
         public HubConnectionStore? Get(string key) => _map.TryGetValue(key, out var store) ? store : null;
+
+        public List<string> Ids(string key)
+        {
+            var ids = new List<string>();
+            if (Get(key) is { } store)
+            {
+                foreach (var connection in store)
+                {
+                    ids.Add(connection.ConnectionId);
+                }
+            }
+
+            return ids;
+        }
 
         public void Add(string key, HubConnectionContext connection)
         {
