@@ -21,11 +21,13 @@ public sealed class BackplaneTests : IAsyncLifetime
 
     private SignalingApplication _app1 = null!;
     private SignalingApplication _app2 = null!;
+    private string _prefix = null!;
 
     public async Task InitializeAsync()
     {
         var redis = await RedisServer.Shared;
-        var settings = Settings(redis, RedisServer.UniquePrefix());
+        _prefix = RedisServer.UniquePrefix();
+        var settings = Settings(redis, _prefix);
         _app1 = new SignalingApplication(settings);
         _app2 = new SignalingApplication(settings);
     }
@@ -238,6 +240,35 @@ public sealed class BackplaneTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_group_command_for_a_connection_no_instance_holds_completes_after_the_bounded_wait()
+    {
+        Manager(_app1).GroupAckTimeout = TimeSpan.FromMilliseconds(300);
+
+        var add = Hub(_app1).Groups.AddToGroupAsync("no-such-connection", "g");
+        var remove = Hub(_app1).Groups.RemoveFromGroupAsync("no-such-connection", "g");
+
+        await Task.WhenAll(add, remove).WaitAsync(Timeouts.Default);
+        Assert.Empty(Manager(_app1).LocalConnectionIdsOfGroup("g"));
+        Assert.Empty(Manager(_app2).LocalConnectionIdsOfGroup("g"));
+    }
+
+    [Fact]
+    public async Task A_malformed_message_on_the_channel_does_not_stop_delivery()
+    {
+        var (bob, bobId) = await Connect(_app2, "bob");
+        await using var b = bob;
+        var redis = _app1.Services.GetRequiredService<RedisConnection>();
+        var channel = redis.Channel($"backplane:{typeof(SignalingHub).FullName}:all");
+        Assert.StartsWith(_prefix, channel.ToString(), StringComparison.Ordinal);
+
+        await redis.Subscriber.PublishAsync(channel, new byte[] { 1, 2, 200, 255, 255, 255, 255, 255 });
+        await redis.Subscriber.PublishAsync(channel, new byte[] { 99 });
+        await Hub(_app1).Clients.Client(bobId).SessionReplaced(new("after-garbage"));
+
+        Assert.Equal("after-garbage", await Label(bob));
+    }
+
+    [Fact]
     public async Task Five_hundred_messages_to_a_remote_connection_arrive_in_order()
     {
         var (bob, bobId) = await Connect(_app2, "bob");
@@ -307,6 +338,28 @@ public sealed class BackplaneTests : IAsyncLifetime
         var seenByBob = await EventuallyDelivered(label => Hub(app1).Clients.Client(bobId).SessionReplaced(new(label)), bob);
         await EventuallyDelivered(label => Hub(app2).Clients.Client(aliceId).SessionReplaced(new(label)), alice);
         Assert.DoesNotContain("lost", seenByBob);
+    }
+
+    [Fact]
+    public async Task Instances_started_while_Redis_is_down_fan_out_once_it_is_up()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await redis.StopAsync();
+        var settings = Settings(redis, RedisServer.UniquePrefix());
+        using var app1 = new SignalingApplication(settings);
+        using var app2 = new SignalingApplication(settings);
+        var (alice, aliceId) = await Connect(app1, "alice");
+        var (bob, bobId) = await Connect(app2, "bob");
+        await using var a = alice;
+        await using var b = bob;
+
+        await Hub(app1).Clients.All.SessionReplaced(new("local-only"));
+        Assert.Equal("local-only", await Label(alice));
+
+        await redis.StartAgainAsync();
+
+        await EventuallyDelivered(label => Hub(app1).Clients.Client(bobId).SessionReplaced(new(label)), bob);
+        await EventuallyDelivered(label => Hub(app2).Clients.Client(aliceId).SessionReplaced(new(label)), alice);
     }
 
     private static Dictionary<string, string?> Settings(RedisServer redis, string prefix) => new()
