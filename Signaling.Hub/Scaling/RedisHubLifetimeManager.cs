@@ -49,6 +49,8 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
     private readonly Task _processing;
     private long _lastAckId;
 
+    private static readonly TimeSpan SubscribeWait = TimeSpan.FromSeconds(5);
+
     public RedisHubLifetimeManager(
         RedisConnection redis,
         InstanceIdentity instance,
@@ -145,7 +147,8 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
         }
 
         // Its instance is unknown here: every instance hears it, only the one holding the connection delivers.
-        return PublishInvocationAsync(_broadcast, BackplaneKind.Connections, [connectionId], null, null, new InvocationMessage(methodName, args));
+        PublishInvocation(_broadcast, BackplaneKind.Connections, connectionId, null, null, new InvocationMessage(methodName, args));
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -167,10 +170,11 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
             return Task.CompletedTask;
         }
 
-        return PublishInvocationAsync(InstanceChannel(instanceId), BackplaneKind.Connections, [connectionId], null, null, new InvocationMessage(methodName, args));
+        PublishInvocation(InstanceChannel(instanceId), BackplaneKind.Connections, connectionId, null, null, new InvocationMessage(methodName, args));
+        return Task.CompletedTask;
     }
 
-    public override async Task SendConnectionsAsync(IReadOnlyList<string> connectionIds, string methodName, object?[] args, CancellationToken cancellationToken = default)
+    public override Task SendConnectionsAsync(IReadOnlyList<string> connectionIds, string methodName, object?[] args, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connectionIds);
         var invocation = new InvocationMessage(methodName, args);
@@ -189,9 +193,12 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
             }
         }
 
-        var published = remote is null ? Task.CompletedTask : PublishInvocationAsync(_broadcast, BackplaneKind.Connections, remote, null, message, invocation);
-        await local.WhenAll();
-        await published;
+        if (remote is not null)
+        {
+            PublishInvocation(_broadcast, BackplaneKind.Connections, remote, null, message, invocation);
+        }
+
+        return local.WhenAll();
     }
 
     public override Task SendGroupAsync(string groupName, string methodName, object?[] args, CancellationToken cancellationToken = default)
@@ -282,7 +289,7 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
         }
     }
 
-    private async Task SendToAllAsync(string methodName, object?[] args, IReadOnlyList<string>? excluded, CancellationToken cancellationToken)
+    private Task SendToAllAsync(string methodName, object?[] args, IReadOnlyList<string>? excluded, CancellationToken cancellationToken)
     {
         var invocation = new InvocationMessage(methodName, args);
         var message = new SerializedHubMessage(invocation);
@@ -295,12 +302,11 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
             }
         }
 
-        var published = PublishInvocationAsync(_broadcast, BackplaneKind.All, null, excluded, message, invocation);
-        await local.WhenAll();
-        await published;
+        PublishInvocation(_broadcast, BackplaneKind.All, null, excluded, message, invocation);
+        return local.WhenAll();
     }
 
-    private async Task SendToGroupsAsync(IReadOnlyList<string> groupNames, string methodName, object?[] args, IReadOnlyList<string>? excluded, CancellationToken cancellationToken)
+    private Task SendToGroupsAsync(IReadOnlyList<string> groupNames, string methodName, object?[] args, IReadOnlyList<string>? excluded, CancellationToken cancellationToken)
     {
         var invocation = new InvocationMessage(methodName, args);
         SerializedHubMessage? message = null;
@@ -321,20 +327,18 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
             }
         }
 
-        var published = PublishInvocationAsync(_broadcast, BackplaneKind.Groups, groupNames, excluded, message, invocation);
-        await local.WhenAll();
-        await published;
+        PublishInvocation(_broadcast, BackplaneKind.Groups, groupNames, excluded, message, invocation);
+        return local.WhenAll();
     }
 
-    private async Task SendToUsersAsync(IReadOnlyList<string> userIds, string methodName, object?[] args, CancellationToken cancellationToken)
+    private Task SendToUsersAsync(IReadOnlyList<string> userIds, string methodName, object?[] args, CancellationToken cancellationToken)
     {
         var invocation = new InvocationMessage(methodName, args);
         SerializedHubMessage? message = null;
         Pending local = default;
         DeliverToUsers(userIds, ref local, () => message ??= new SerializedHubMessage(invocation), cancellationToken);
-        var published = PublishInvocationAsync(_broadcast, BackplaneKind.Users, userIds, null, message, invocation);
-        await local.WhenAll();
-        await published;
+        PublishInvocation(_broadcast, BackplaneKind.Users, userIds, null, message, invocation);
+        return local.WhenAll();
     }
 
     /// <summary>Each local connection of any listed user once, as SignalR's own manager does.</summary>
@@ -404,13 +408,15 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
             buffer.WriteVarint((ulong)id);
             buffer.WriteString(connectionId);
             buffer.WriteString(group);
-            if (!await PublishAsync(_broadcast, BackplaneEnvelope.ToArrayAndReturn(buffer), kind, connectionId, group))
-            {
-                return;
-            }
-
+            var published = PublishAsync(_broadcast, BackplaneEnvelope.ToArrayAndReturn(buffer), kind, connectionId, group);
             try
             {
+                // Both waits are bounded: the Redis client does not time out asynchronous commands on a hung server.
+                if (!await published.WaitAsync(GroupAckTimeout, cancellationToken))
+                {
+                    return;
+                }
+
                 await ack.Task.WaitAsync(GroupAckTimeout, cancellationToken);
             }
             catch (TimeoutException)
@@ -425,11 +431,27 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
         }
     }
 
-    private Task<bool> PublishInvocationAsync(RedisChannel channel, BackplaneKind kind, IReadOnlyList<string>? targets, IReadOnlyList<string>? excluded, SerializedHubMessage? serialized, InvocationMessage invocation)
+    /// <summary>
+    /// Starts publishing; the caller does not wait for Redis. Local delivery is what a hub caller
+    /// waits for, and a hung or failing Redis must not stall the caller's connection: a failure is
+    /// logged by <see cref="PublishAsync"/>. Order is kept because the publish is queued right here.
+    /// <paramref name="targets"/> is <see langword="null"/>, one id as a string (no list to allocate
+    /// on the relay path), or a list.
+    /// </summary>
+    private void PublishInvocation(RedisChannel channel, BackplaneKind kind, object? targets, IReadOnlyList<string>? excluded, SerializedHubMessage? serialized, InvocationMessage invocation)
     {
         var buffer = BackplaneEnvelope.Rent();
         WriteHeader(buffer, kind);
-        buffer.WriteList(targets);
+        if (targets is string one)
+        {
+            buffer.WriteVarint(1);
+            buffer.WriteString(one);
+        }
+        else
+        {
+            buffer.WriteList((IReadOnlyList<string>?)targets);
+        }
+
         buffer.WriteList(excluded);
         buffer.WriteVarint((uint)_protocols.Count);
         for (var i = 0; i < _protocols.Count; i++)
@@ -449,7 +471,7 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
             buffer.EndPayload(at);
         }
 
-        return PublishAsync(channel, BackplaneEnvelope.ToArrayAndReturn(buffer), kind, targets, invocation.Target);
+        _ = PublishAsync(channel, BackplaneEnvelope.ToArrayAndReturn(buffer), kind, targets, invocation.Target);
     }
 
     private void WriteHeader(ArrayBufferWriter<byte> buffer, BackplaneKind kind)
@@ -515,8 +537,10 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
         {
             // The multiplexer keeps these handlers and subscribes them again after every reconnect,
             // even if Redis is down now: one registration for the life of the process.
-            await _subscriber.SubscribeAsync(_broadcast, _onMessage);
-            await _subscriber.SubscribeAsync(_own, _onMessage);
+            var broadcast = _subscriber.SubscribeAsync(_broadcast, _onMessage);
+            var own = _subscriber.SubscribeAsync(_own, _onMessage);
+            // Bounded, because connections wait for this and the client would wait forever on a hung server.
+            await Task.WhenAll(broadcast, own).WaitAsync(SubscribeWait);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
