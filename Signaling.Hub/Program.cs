@@ -20,6 +20,7 @@ builder.AddSignalingStorage();
 builder.AddSignalingCluster();
 builder.AddSignalingStats();
 builder.AddSignalingHub();
+builder.AddSignalingBackplane();
 builder.AddSignalingHealthChecks();
 builder.AddSignalingFiles();
 builder.AddSignalingOpenApi();

@@ -1,0 +1,445 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Signaling.Contracts;
+using Signaling.Contracts.Rooms;
+using Signaling.Hub.Hubs;
+using Signaling.Hub.Scaling;
+using Signaling.Tests.Infrastructure;
+
+namespace Signaling.Tests.Scaling;
+
+/// <summary>
+/// Two real instances of the app sharing one real Redis: sends go in through one instance's hub
+/// context and are observed on real client connections of the other. Every message is a
+/// <c>SessionReplaced</c> event whose room id carries a label.
+/// </summary>
+public sealed class BackplaneTests : IAsyncLifetime
+{
+    private const string Event = nameof(ISignalingClient.SessionReplaced);
+
+    private SignalingApplication _app1 = null!;
+    private SignalingApplication _app2 = null!;
+    private string _prefix = null!;
+
+    public async Task InitializeAsync()
+    {
+        var redis = await RedisServer.Shared;
+        _prefix = RedisServer.UniquePrefix();
+        var settings = Settings(redis, _prefix);
+        _app1 = new SignalingApplication(settings);
+        _app2 = new SignalingApplication(settings);
+    }
+
+    public Task DisposeAsync()
+    {
+        _app1.Dispose();
+        _app2.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public void The_backplane_replaces_the_default_manager_only_when_Redis_is_configured()
+    {
+        Assert.IsType<RedisHubLifetimeManager<SignalingHub>>(_app1.Services.GetRequiredService<HubLifetimeManager<SignalingHub>>());
+        Assert.NotEqual(Manager(_app1).InstanceId, Manager(_app2).InstanceId);
+
+        using var single = new SignalingApplication();
+        Assert.IsType<DefaultHubLifetimeManager<SignalingHub>>(single.Services.GetRequiredService<HubLifetimeManager<SignalingHub>>());
+    }
+
+    [Fact]
+    public async Task Send_to_all_reaches_both_instances_once()
+    {
+        var (alice, _) = await Connect(_app1, "alice");
+        var (bob, _) = await Connect(_app2, "bob");
+        await using var a = alice;
+        await using var b = bob;
+
+        await Hub(_app1).Clients.All.SessionReplaced(new("hello"));
+        Assert.Equal("hello", await Label(alice));
+        Assert.Equal("hello", await Label(bob));
+
+        // Published after app1's own copy came back to it through Redis: had app1 delivered that
+        // copy too, Alice would see "hello" again before the marker.
+        await Hub(_app2).Clients.All.SessionReplaced(new("marker"));
+        Assert.Equal("marker", await Label(alice));
+        Assert.Equal("marker", await Label(bob));
+        Assert.Empty(alice.Pending(Event));
+    }
+
+    [Fact]
+    public async Task Send_to_all_except_skips_the_excluded_on_either_instance()
+    {
+        var (alice, aliceId) = await Connect(_app1, "alice");
+        var (bob, bobId) = await Connect(_app2, "bob");
+        var (carol, _) = await Connect(_app2, "carol");
+        await using var a = alice;
+        await using var b = bob;
+        await using var c = carol;
+
+        await Hub(_app1).Clients.AllExcept([aliceId, bobId]).SessionReplaced(new("not-for-you"));
+        Assert.Equal("not-for-you", await Label(carol));
+
+        await Hub(_app1).Clients.All.SessionReplaced(new("marker"));
+        Assert.Equal("marker", await Label(alice));
+        Assert.Equal("marker", await Label(bob));
+    }
+
+    [Fact]
+    public async Task Send_to_a_connection_on_another_instance()
+    {
+        var (bob, bobId) = await Connect(_app2, "bob");
+        var (carol, _) = await Connect(_app2, "carol");
+        await using var b = bob;
+        await using var c = carol;
+
+        await Hub(_app1).Clients.Client(bobId).SessionReplaced(new("direct"));
+        Assert.Equal("direct", await Label(bob));
+
+        await Hub(_app1).Clients.All.SessionReplaced(new("marker"));
+        Assert.Equal("marker", await Label(carol));
+    }
+
+    [Fact]
+    public async Task Send_to_connections_on_both_instances()
+    {
+        var (alice, aliceId) = await Connect(_app1, "alice");
+        var (bob, bobId) = await Connect(_app2, "bob");
+        var (carol, _) = await Connect(_app2, "carol");
+        await using var a = alice;
+        await using var b = bob;
+        await using var c = carol;
+
+        await Hub(_app1).Clients.Clients([aliceId, bobId]).SessionReplaced(new("listed"));
+        Assert.Equal("listed", await Label(alice));
+        Assert.Equal("listed", await Label(bob));
+
+        await Hub(_app1).Clients.All.SessionReplaced(new("marker"));
+        Assert.Equal("marker", await Label(carol));
+        Assert.Equal("marker", await Label(alice));
+    }
+
+    [Fact]
+    public async Task A_connection_on_another_instance_joins_a_group_through_this_one()
+    {
+        var (alice, aliceId) = await Connect(_app1, "alice");
+        var (bob, bobId) = await Connect(_app2, "bob");
+        var (carol, _) = await Connect(_app2, "carol");
+        await using var a = alice;
+        await using var b = bob;
+        await using var c = carol;
+
+        await Hub(_app1).Groups.AddToGroupAsync(bobId, "g").WaitAsync(Timeouts.Default);
+        // The remote instance applied it before acknowledging: no waiting needed here.
+        Assert.Equal([bobId], Manager(_app2).LocalConnectionIdsOfGroup("g"));
+        await Hub(_app1).Groups.AddToGroupAsync(aliceId, "g");
+
+        await Hub(_app1).Clients.Group("g").SessionReplaced(new("group"));
+        Assert.Equal("group", await Label(alice));
+        Assert.Equal("group", await Label(bob));
+
+        await Hub(_app2).Clients.Group("g").SessionReplaced(new("group-from-2"));
+        Assert.Equal("group-from-2", await Label(alice));
+        Assert.Equal("group-from-2", await Label(bob));
+
+        await Hub(_app1).Clients.All.SessionReplaced(new("marker"));
+        Assert.Equal("marker", await Label(carol));
+        Assert.Equal("marker", await Label(alice));
+    }
+
+    [Fact]
+    public async Task Send_to_group_except_and_to_several_groups()
+    {
+        var (alice, aliceId) = await Connect(_app1, "alice");
+        var (bob, bobId) = await Connect(_app2, "bob");
+        var (carol, carolId) = await Connect(_app2, "carol");
+        await using var a = alice;
+        await using var b = bob;
+        await using var c = carol;
+        await Hub(_app1).Groups.AddToGroupAsync(aliceId, "g1");
+        await Hub(_app1).Groups.AddToGroupAsync(bobId, "g1");
+        await Hub(_app1).Groups.AddToGroupAsync(carolId, "g2");
+
+        await Hub(_app1).Clients.GroupExcept("g1", [bobId]).SessionReplaced(new("except-bob"));
+        Assert.Equal("except-bob", await Label(alice));
+
+        await Hub(_app1).Clients.Groups(["g1", "g2"]).SessionReplaced(new("both-groups"));
+        Assert.Equal("both-groups", await Label(alice));
+        Assert.Equal("both-groups", await Label(bob));
+        Assert.Equal("both-groups", await Label(carol));
+
+        await Hub(_app1).Clients.GroupExcept("g1", [aliceId]).SessionReplaced(new("except-alice"));
+        Assert.Equal("except-alice", await Label(bob));
+        await Hub(_app1).Clients.All.SessionReplaced(new("marker"));
+        Assert.Equal("marker", await Label(alice));
+        Assert.Equal("marker", await Label(carol));
+    }
+
+    [Fact]
+    public async Task Send_to_users_reaches_their_connections_on_every_instance()
+    {
+        var (dana1, _) = await Connect(_app1, "dana");
+        var (dana2, _) = await Connect(_app2, "dana");
+        var (erin, _) = await Connect(_app2, "erin");
+        var (frank, _) = await Connect(_app1, "frank");
+        await using var d1 = dana1;
+        await using var d2 = dana2;
+        await using var e = erin;
+        await using var f = frank;
+
+        await Hub(_app1).Clients.User("dana").SessionReplaced(new("user"));
+        Assert.Equal("user", await Label(dana1));
+        Assert.Equal("user", await Label(dana2));
+
+        await Hub(_app1).Clients.Users(["dana", "erin"]).SessionReplaced(new("users"));
+        Assert.Equal("users", await Label(dana1));
+        Assert.Equal("users", await Label(dana2));
+        Assert.Equal("users", await Label(erin));
+
+        await Hub(_app2).Clients.All.SessionReplaced(new("marker"));
+        Assert.Equal("marker", await Label(frank));
+        Assert.Equal("marker", await Label(dana1));
+        Assert.Equal("marker", await Label(dana2));
+    }
+
+    [Fact]
+    public async Task Removing_a_remote_connection_from_a_group_stops_delivery()
+    {
+        var (bob, bobId) = await Connect(_app2, "bob");
+        await using var b = bob;
+        await Hub(_app1).Groups.AddToGroupAsync(bobId, "g");
+        await Hub(_app1).Clients.Group("g").SessionReplaced(new("member"));
+        Assert.Equal("member", await Label(bob));
+
+        await Hub(_app1).Groups.RemoveFromGroupAsync(bobId, "g").WaitAsync(Timeouts.Default);
+        Assert.Empty(Manager(_app2).LocalConnectionIdsOfGroup("g"));
+        await Hub(_app1).Clients.Group("g").SessionReplaced(new("after-removal"));
+        await Hub(_app1).Clients.Client(bobId).SessionReplaced(new("marker"));
+        Assert.Equal("marker", await Label(bob));
+    }
+
+    [Fact]
+    public async Task A_disconnect_leaves_every_group()
+    {
+        var (bob, bobId) = await Connect(_app2, "bob");
+        var (carol, carolId) = await Connect(_app2, "carol");
+        await using var c = carol;
+        await Hub(_app1).Groups.AddToGroupAsync(bobId, "g1");
+        await Hub(_app1).Groups.AddToGroupAsync(bobId, "g2");
+        await Hub(_app1).Groups.AddToGroupAsync(carolId, "g1");
+
+        await bob.DisposeAsync();
+        await Eventually(() => Manager(_app2).LocalConnectionIdsOfUser("bob").Count == 0);
+
+        Assert.Equal([carolId], Manager(_app2).LocalConnectionIdsOfGroup("g1"));
+        Assert.Empty(Manager(_app2).LocalConnectionIdsOfGroup("g2"));
+        await Hub(_app1).Clients.Group("g1").SessionReplaced(new("still-there"));
+        Assert.Equal("still-there", await Label(carol));
+    }
+
+    [Fact]
+    public async Task A_group_command_for_a_connection_no_instance_holds_completes_after_the_bounded_wait()
+    {
+        Manager(_app1).GroupAckTimeout = TimeSpan.FromMilliseconds(300);
+
+        var add = Hub(_app1).Groups.AddToGroupAsync("no-such-connection", "g");
+        var remove = Hub(_app1).Groups.RemoveFromGroupAsync("no-such-connection", "g");
+
+        await Task.WhenAll(add, remove).WaitAsync(Timeouts.Default);
+        Assert.Empty(Manager(_app1).LocalConnectionIdsOfGroup("g"));
+        Assert.Empty(Manager(_app2).LocalConnectionIdsOfGroup("g"));
+    }
+
+    [Fact]
+    public async Task A_malformed_message_on_the_channel_does_not_stop_delivery()
+    {
+        var (bob, bobId) = await Connect(_app2, "bob");
+        await using var b = bob;
+        var redis = _app1.Services.GetRequiredService<RedisConnection>();
+        var channel = redis.Channel($"backplane:{typeof(SignalingHub).FullName}:all");
+        Assert.StartsWith(_prefix, channel.ToString(), StringComparison.Ordinal);
+
+        await redis.Subscriber.PublishAsync(channel, new byte[] { 1, 2, 200, 255, 255, 255, 255, 255 });
+        await redis.Subscriber.PublishAsync(channel, new byte[] { 99 });
+        await Hub(_app1).Clients.Client(bobId).SessionReplaced(new("after-garbage"));
+
+        Assert.Equal("after-garbage", await Label(bob));
+    }
+
+    [Fact]
+    public async Task Five_hundred_messages_to_a_remote_connection_arrive_in_order()
+    {
+        var (bob, bobId) = await Connect(_app2, "bob");
+        await using var b = bob;
+        var client = Hub(_app1).Clients.Client(bobId);
+
+        // Started back to back without awaiting each, as the relay path of many callers would.
+        var sends = Enumerable.Range(0, 500).Select(i => client.SessionReplaced(new($"m{i}"))).ToList();
+        await Task.WhenAll(sends).WaitAsync(Timeouts.Default);
+
+        for (var i = 0; i < 500; i++)
+        {
+            Assert.Equal($"m{i}", await Label(bob));
+        }
+    }
+
+    [Fact]
+    public async Task Sends_to_a_connection_on_a_known_instance_arrive_in_order_and_stay_local_when_local()
+    {
+        var (alice, aliceId) = await Connect(_app1, "alice");
+        var (bob, bobId) = await Connect(_app2, "bob");
+        await using var a = alice;
+        await using var b = bob;
+        var manager = Manager(_app1);
+
+        var sends = Enumerable.Range(0, 500)
+            .Select(i => manager.SendConnectionOnInstanceAsync(Manager(_app2).InstanceId, bobId, Event, [new SessionReplacedEvent($"m{i}")], default))
+            .ToList();
+        await Task.WhenAll(sends).WaitAsync(Timeouts.Default);
+        for (var i = 0; i < 500; i++)
+        {
+            Assert.Equal($"m{i}", await Label(bob));
+        }
+
+        await manager.SendConnectionOnInstanceAsync(manager.InstanceId, aliceId, Event, [new SessionReplacedEvent("local")], default);
+        Assert.Equal("local", await Label(alice));
+    }
+
+    [Fact]
+    public async Task A_Redis_outage_keeps_local_sends_working_logs_what_was_dropped_and_fan_out_resumes()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var settings = Settings(redis, RedisServer.UniquePrefix());
+        using var app1 = new SignalingApplication(settings);
+        using var app2 = new SignalingApplication(settings);
+        var logs = new LogCapture();
+        app1.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
+        var (alice, aliceId) = await Connect(app1, "alice");
+        var (bob, bobId) = await Connect(app2, "bob");
+        await using var a = alice;
+        await using var b = bob;
+        await Hub(app1).Clients.Client(bobId).SessionReplaced(new("before"));
+        Assert.Equal("before", await Label(bob));
+
+        await redis.StopAsync();
+
+        // Neither send throws to the caller; the local one is delivered, both publishes are dropped and logged.
+        await Hub(app1).Clients.All.SessionReplaced(new("during")).WaitAsync(Timeouts.Default);
+        await Hub(app1).Clients.Client(bobId).SessionReplaced(new("lost")).WaitAsync(Timeouts.Default);
+        Assert.Equal("during", await Label(alice));
+        // A send does not wait for Redis, so the drop may be logged just after it returns.
+        await Eventually(() => logs.Warnings.Any(m => m.Contains("dropped All to *", StringComparison.Ordinal) && m.Contains(Event, StringComparison.Ordinal)));
+        await Eventually(() => logs.Warnings.Any(m => m.Contains($"dropped Connections to {bobId}", StringComparison.Ordinal) && m.Contains(Event, StringComparison.Ordinal)));
+
+        await redis.StartAgainAsync();
+
+        // Both directions, without restarting either app: the Redis client reconnects and subscribes again.
+        var seenByBob = await EventuallyDelivered(label => Hub(app1).Clients.Client(bobId).SessionReplaced(new(label)), bob);
+        await EventuallyDelivered(label => Hub(app2).Clients.Client(aliceId).SessionReplaced(new(label)), alice);
+        Assert.DoesNotContain("lost", seenByBob);
+    }
+
+    [Fact]
+    public async Task Instances_started_while_Redis_is_down_fan_out_once_it_is_up()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await redis.StopAsync();
+        var settings = Settings(redis, RedisServer.UniquePrefix());
+        using var app1 = new SignalingApplication(settings);
+        using var app2 = new SignalingApplication(settings);
+        var (alice, aliceId) = await Connect(app1, "alice");
+        var (bob, bobId) = await Connect(app2, "bob");
+        await using var a = alice;
+        await using var b = bob;
+
+        await Hub(app1).Clients.All.SessionReplaced(new("local-only"));
+        Assert.Equal("local-only", await Label(alice));
+
+        await redis.StartAgainAsync();
+
+        await EventuallyDelivered(label => Hub(app1).Clients.Client(bobId).SessionReplaced(new(label)), bob);
+        await EventuallyDelivered(label => Hub(app2).Clients.Client(aliceId).SessionReplaced(new(label)), alice);
+    }
+
+    private static Dictionary<string, string?> Settings(RedisServer redis, string prefix) => new()
+    {
+        ["Signaling:Redis:ConnectionString"] = redis.ConnectionString,
+        ["Signaling:Redis:KeyPrefix"] = prefix,
+    };
+
+    private static IHubContext<SignalingHub, ISignalingClient> Hub(SignalingApplication app) =>
+        app.Services.GetRequiredService<IHubContext<SignalingHub, ISignalingClient>>();
+
+    private static RedisHubLifetimeManager<SignalingHub> Manager(SignalingApplication app) =>
+        (RedisHubLifetimeManager<SignalingHub>)app.Services.GetRequiredService<HubLifetimeManager<SignalingHub>>();
+
+    /// <summary>Connects <paramref name="sub"/> and finds its connection id on the server it landed on.</summary>
+    private static async Task<(TestPeer Peer, string ConnectionId)> Connect(SignalingApplication app, string sub)
+    {
+        var before = Manager(app).LocalConnectionIdsOfUser(sub);
+        var peer = await app.ConnectAsync(Tokens.Create(sub));
+        var id = Assert.Single(Manager(app).LocalConnectionIdsOfUser(sub).Except(before));
+        return (peer, id);
+    }
+
+    private static async Task<string> Label(TestPeer peer) => (await peer.Next<SessionReplacedEvent>(Event)).RoomId;
+
+    private static async Task Eventually(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Timeouts.Default;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Sends numbered probes until one arrives: the probe interval bounds how soon recovery is seen, not whether.</summary>
+    private static async Task<List<string>> EventuallyDelivered(Func<string, Task> send, TestPeer receiver)
+    {
+        var seen = new List<string>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        for (var attempt = 0; ; attempt++)
+        {
+            await send($"probe-{attempt}").WaitAsync(Timeouts.Default);
+            await Task.Delay(100);
+            seen.AddRange(receiver.Pending(Event).Cast<SessionReplacedEvent>().Select(e => e.RoomId));
+            if (seen.Any(label => label.StartsWith("probe-", StringComparison.Ordinal)))
+            {
+                return seen;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "cross-instance delivery did not resume after Redis came back");
+        }
+    }
+
+    private sealed class LogCapture : ILoggerProvider
+    {
+        private readonly ConcurrentQueue<string> _warnings = new();
+
+        public IEnumerable<string> Warnings => _warnings;
+
+        public ILogger CreateLogger(string categoryName) => new Logger(_warnings);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(ConcurrentQueue<string> warnings) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (IsEnabled(logLevel))
+                {
+                    warnings.Enqueue(formatter(state, exception));
+                }
+            }
+        }
+    }
+}
