@@ -25,6 +25,7 @@ public static class SignalingHubSetup
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<RoomService>();
         services.AddSingleton<RelayService>();
+        services.AddSingleton<Scaling.RemotePeers>();
         services.AddSingleton<RoomCatalog>();
         services.AddSingleton<Admin.PresenceService>();
         services.AddSingleton<Admin.ConnectRequestService>();

@@ -5,28 +5,48 @@ using Signaling.Contracts.Relay;
 using Signaling.Hub.Common;
 using Signaling.Hub.Hubs;
 using Signaling.Hub.Observability;
+using Signaling.Hub.Scaling;
 
 namespace Signaling.Hub.Rooms;
 
 /// <summary>
-/// The hot path: offers, answers and candidates. Authorization and addressing come from the
-/// in-memory <see cref="RoomDirectory"/>; nothing here touches the store.
+/// The hot path: offers, answers and candidates. Authorization and addressing of peers on this
+/// instance come from the in-memory <see cref="RoomDirectory"/>, with no store round trip; only a
+/// peer held by another instance costs a store lookup before the backplane send.
 /// </summary>
-public sealed class RelayService(RoomDirectory directory, IHubContext<SignalingHub, ISignalingClient> hub, SignalingTelemetry telemetry)
+public sealed class RelayService(RoomDirectory directory, IHubContext<SignalingHub, ISignalingClient> hub, RemotePeers remote, SignalingTelemetry telemetry)
 {
     public async Task OfferAsync(ConnectionSession sender, SdpMessage? message)
     {
         var start = Stopwatch.GetTimestamp();
-        var target = Resolve(sender, message, out var m);
-        await hub.Clients.Client(target).Offer(new RelayedSdp(m.RoomId, sender.Caller.Id, m.Sdp));
+        var m = CheckSdp(message);
+        var payload = new RelayedSdp(m.RoomId, sender.Caller.Id, m.Sdp);
+        if (LocalTarget(sender, m.RoomId, m.ToPeerId) is { } target)
+        {
+            await hub.Clients.Client(target).Offer(payload);
+        }
+        else
+        {
+            await SendRemoteAsync(m.RoomId, m.ToPeerId, nameof(ISignalingClient.Offer), payload);
+        }
+
         telemetry.Relayed("offer", start);
     }
 
     public async Task AnswerAsync(ConnectionSession sender, SdpMessage? message)
     {
         var start = Stopwatch.GetTimestamp();
-        var target = Resolve(sender, message, out var m);
-        await hub.Clients.Client(target).Answer(new RelayedSdp(m.RoomId, sender.Caller.Id, m.Sdp));
+        var m = CheckSdp(message);
+        var payload = new RelayedSdp(m.RoomId, sender.Caller.Id, m.Sdp);
+        if (LocalTarget(sender, m.RoomId, m.ToPeerId) is { } target)
+        {
+            await hub.Clients.Client(target).Answer(payload);
+        }
+        else
+        {
+            await SendRemoteAsync(m.RoomId, m.ToPeerId, nameof(ISignalingClient.Answer), payload);
+        }
+
         telemetry.Relayed("answer", start);
     }
 
@@ -43,19 +63,28 @@ public sealed class RelayService(RoomDirectory directory, IHubContext<SignalingH
             }
         }
 
-        var target = Target(sender, message.RoomId, message.ToPeerId);
-        await hub.Clients.Client(target).IceCandidate(new RelayedIceCandidate(message.RoomId, sender.Caller.Id, message.Candidate));
+        var payload = new RelayedIceCandidate(message.RoomId, sender.Caller.Id, message.Candidate);
+        if (LocalTarget(sender, message.RoomId, message.ToPeerId) is { } target)
+        {
+            await hub.Clients.Client(target).IceCandidate(payload);
+        }
+        else
+        {
+            await SendRemoteAsync(message.RoomId, message.ToPeerId, nameof(ISignalingClient.IceCandidate), payload);
+        }
+
         telemetry.Relayed("candidate", start);
     }
 
-    private string Resolve(ConnectionSession sender, SdpMessage? message, out SdpMessage m)
+    private static SdpMessage CheckSdp(SdpMessage? message)
     {
-        m = Validate.NotNull(message, "message");
+        var m = Validate.NotNull(message, "message");
         Validate.Utf8Size(m.Sdp, "sdp", ProtocolLimits.MaxSdpBytes);
-        return Target(sender, m.RoomId, m.ToPeerId);
+        return m;
     }
 
-    private string Target(ConnectionSession sender, string? roomId, string? toPeerId)
+    /// <summary>Checks the sender may relay in the room; the target's connection when it is on this instance, else null.</summary>
+    private string? LocalTarget(ConnectionSession sender, string? roomId, string? toPeerId)
     {
         Validate.Id(roomId, "roomId");
         Validate.Id(toPeerId, "toPeerId");
@@ -64,11 +93,14 @@ public sealed class RelayService(RoomDirectory directory, IHubContext<SignalingH
             throw new RefusalException(ErrorCodes.NotInRoom, $"not an active member of room '{roomId}'");
         }
 
-        if (!directory.TryGetConnection(roomId, toPeerId, out var target))
+        return directory.TryGetConnection(roomId, toPeerId, out var target) ? target : null;
+    }
+
+    private async Task SendRemoteAsync(string roomId, string toPeerId, string method, object payload)
+    {
+        if (!await remote.TrySendAsync(roomId, toPeerId, method, payload))
         {
             throw new RefusalException(ErrorCodes.PeerNotFound, $"peer '{toPeerId}' is not an active member of room '{roomId}'");
         }
-
-        return target;
     }
 }
