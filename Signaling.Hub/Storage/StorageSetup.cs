@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using Signaling.Hub.Common;
+using Signaling.Hub.Scaling;
+using Signaling.Hub.Storage.Redis;
 using Signaling.Hub.Storage.Sqlite;
 
 namespace Signaling.Hub.Storage;
@@ -11,8 +13,21 @@ public static class StorageSetup
         builder.Services.AddOptions<StorageOptions>()
             .BindConfiguration(StorageOptions.Section)
             .ValidateDataAnnotations()
-            .Validate(o => o.Provider != "Redis", "Signaling:Storage:Provider=Redis is not supported by this build yet; use Sqlite")
+            .Validate<IConfiguration>(
+                (o, configuration) => o.Provider != "Redis" || configuration.RedisEnabled(),
+                $"Signaling:Storage:Provider=Redis requires {RedisOptions.Section}:{nameof(RedisOptions.ConnectionString)}")
             .ValidateOnStart();
+
+        if (builder.Configuration[$"{StorageOptions.Section}:{nameof(StorageOptions.Provider)}"] == "Redis")
+        {
+            // No recovery at start here: the store is shared, so the members still marked active
+            // may belong to live instances; dead instances are cleaned up by the survivors.
+            builder.Services.AddSingleton<IRoomStore, RedisRoomStore>();
+            builder.Services.AddSingleton<IClientStore, RedisClientStore>();
+            builder.Services.AddSingleton<IConnectRequestStore, RedisConnectRequestStore>();
+            builder.Services.AddSingleton<IAdminInboxStore, RedisAdminInboxStore>();
+            return builder;
+        }
 
         builder.Services.AddSingleton(sp =>
         {
