@@ -187,14 +187,16 @@ public sealed class RedisConnectRequestStore(RedisConnection redis) : IConnectRe
     public async Task<IReadOnlyList<ConnectRequestRecord>> ExpireAsync(long now, CancellationToken cancellationToken = default)
     {
         var due = await Db.SortedSetRangeByScoreAsync(Live, double.NegativeInfinity, now);
-        if (due.Length == 0)
+        // In slices, so a large backlog does not hold Redis in one long script.
+        var settled = new List<ConnectRequestRecord>();
+        foreach (var slice in due.Chunk(256))
         {
-            return [];
+            var expired = (RedisResult[])(await Db.ScriptEvaluateAsync(ExpireScript, [Stats, Live],
+                [now, redis.Key("request:").ToString(), ExpiredReason, .. slice]))!;
+            settled.AddRange(expired.Select(h => Record(Hash(h))));
         }
 
-        var expired = (RedisResult[])(await Db.ScriptEvaluateAsync(ExpireScript, [Stats, Live],
-            [now, redis.Key("request:").ToString(), ExpiredReason, .. due]))!;
-        return expired.Select(h => Record(Hash(h))).ToList();
+        return settled;
     }
 
     public async Task<IReadOnlyList<ConnectRequestRecord>> ListAsync(string org, int limit, CancellationToken cancellationToken = default)
