@@ -702,6 +702,31 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(new PresenceCounts(3, 1), await Admins.CountAsync());
     }
 
+    [Fact]
+    public async Task Identifiers_containing_separators_stay_apart()
+    {
+        await Clients.ClientConnectedAsync("a:b", "c", "X", "k:1", "i:1", T0);
+        await Clients.ClientConnectedAsync("a", "b:c", "Y", "k:2", "i:1", T0);
+        Assert.Equal("X", (await Clients.GetClientAsync("a:b", "c"))!.UserName);
+        Assert.Equal("Y", (await Clients.GetClientAsync("a", "b:c"))!.UserName);
+        var offline = await Clients.RemoveInstanceConnectionsAsync("i:1", T0 + 1);
+        Assert.Equal(["a/b:c", "a:b/c"], offline.Select(c => $"{c.Org}/{c.ClientId}").Order(StringComparer.Ordinal));
+
+        await Admins.AdminConnectedAsync("o:p", "q", "k:3", "i:1");
+        await Admins.AdminDisconnectedAsync("o:p", "q", "k:3");
+        await Admins.AdminConnectedAsync("o", "p:q", "k:4", "i:1");
+        var note = new Notification(NotificationType.ClientOnline, T0);
+        await Admins.KeepForAbsentAsync("o:p", null, note);
+        Assert.Empty(await Admins.TakeAsync("o", "p:q"));
+        Assert.Equal([note], await Admins.TakeAsync("o:p", "q"));
+
+        await Rooms.GetOrCreateRoomAsync(Room("x:y"));
+        await Rooms.GetOrCreateRoomAsync(Room("x"));
+        await Rooms.JoinAsync(Join("x:y", "p", "k", instance: "i:1"));
+        Assert.Empty(await Rooms.GetMembersAsync("x"));
+        Assert.Equal(["p"], (await Rooms.DeactivateInstanceAsync("i:1", T0 + 2)).Select(m => m.PeerId));
+    }
+
     // ---- helpers ----
 
     private static RoomRecord Room(string id, int max = 10, string? org = null, long createdAt = T0, RoomSettings? settings = null, string? name = null) =>
