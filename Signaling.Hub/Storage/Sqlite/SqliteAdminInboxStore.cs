@@ -30,10 +30,14 @@ public sealed class SqliteAdminInboxStore(SqliteDatabase db) : IAdminInboxStore
                 WHERE a.org = $org AND ($admin IS NULL OR a.admin_id = $admin)
                   AND NOT EXISTS (SELECT 1 FROM admin_connections ac WHERE ac.org = a.org AND ac.admin_id = a.admin_id)
                 """, t, ("$org", org), ("$admin", adminId), ("$at", notification.At), ("$body", JsonSerializer.Serialize(notification)));
+            // One ranking pass over the org's notifications: a per-row correlated subquery made
+            // every kept notification cost time proportional to the square of a full inbox.
             return Execute(c, """
-                DELETE FROM admin_notifications WHERE org = $org AND seq NOT IN (
-                    SELECT seq FROM admin_notifications n2 WHERE n2.org = admin_notifications.org AND n2.admin_id = admin_notifications.admin_id
-                    ORDER BY seq DESC LIMIT $max)
+                DELETE FROM admin_notifications WHERE seq IN (
+                    SELECT seq FROM (
+                        SELECT seq, ROW_NUMBER() OVER (PARTITION BY admin_id ORDER BY seq DESC) AS newer
+                        FROM admin_notifications WHERE org = $org)
+                    WHERE newer > $max)
                 """, t, ("$org", org), ("$max", MaxKept));
         }, cancellationToken);
 
