@@ -46,7 +46,6 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
     private readonly Action<RedisChannel, RedisValue> _onMessage;
     private readonly ConcurrentDictionary<long, TaskCompletionSource> _acks = new();
     private readonly Task _subscribed;
-    private readonly Task _processing;
     private long _lastAckId;
 
     private static readonly TimeSpan SubscribeWait = TimeSpan.FromSeconds(5);
@@ -72,12 +71,16 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
         _broadcast = redis.Channel($"backplane:{hub}:all");
         _own = redis.Channel(_instanceChannelPrefix + _instanceId);
 
-        // One reader keeps the order in which Redis delivered, which is each sender's publish order.
+        // Redis delivers each sender's publishes in order, and StackExchange.Redis 1.2.x invokes
+        // subscription callbacks in arrival order (PreserveAsyncOrder, on by default). The callback
+        // only enqueues; one reader processes, so a slow delivery never reorders later messages.
+        // 2.x invokes these callbacks concurrently: there, subscribe with ChannelMessageQueue instead.
         _inbox = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
         _onMessage = (_, value) => _inbox.Writer.TryWrite((byte[])value!);
         _subscriber = redis.Subscriber;
         _subscribed = SubscribeAsync();
-        _processing = Task.Run(ProcessAsync);
+        // Runs until Dispose completes the inbox; it catches its own failures per message.
+        _ = Task.Run(ProcessAsync);
     }
 
     /// <summary>How long a group command for a connection on another instance waits for that instance.</summary>
