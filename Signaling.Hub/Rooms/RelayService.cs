@@ -16,39 +16,11 @@ namespace Signaling.Hub.Rooms;
 /// </summary>
 public sealed class RelayService(RoomDirectory directory, IHubContext<SignalingHub, ISignalingClient> hub, RemotePeers remote, SignalingTelemetry telemetry)
 {
-    public async Task OfferAsync(ConnectionSession sender, SdpMessage? message)
-    {
-        var start = Stopwatch.GetTimestamp();
-        var m = CheckSdp(message);
-        var payload = new RelayedSdp(m.RoomId, sender.Caller.Id, m.Sdp);
-        if (LocalTarget(sender, m.RoomId, m.ToPeerId) is { } target)
-        {
-            await hub.Clients.Client(target).Offer(payload);
-        }
-        else
-        {
-            await SendRemoteAsync(m.RoomId, m.ToPeerId, nameof(ISignalingClient.Offer), payload);
-        }
+    public Task OfferAsync(ConnectionSession sender, SdpMessage? message) =>
+        RelaySdpAsync(sender, message, "offer", nameof(ISignalingClient.Offer), static (client, payload) => client.Offer(payload));
 
-        telemetry.Relayed("offer", start);
-    }
-
-    public async Task AnswerAsync(ConnectionSession sender, SdpMessage? message)
-    {
-        var start = Stopwatch.GetTimestamp();
-        var m = CheckSdp(message);
-        var payload = new RelayedSdp(m.RoomId, sender.Caller.Id, m.Sdp);
-        if (LocalTarget(sender, m.RoomId, m.ToPeerId) is { } target)
-        {
-            await hub.Clients.Client(target).Answer(payload);
-        }
-        else
-        {
-            await SendRemoteAsync(m.RoomId, m.ToPeerId, nameof(ISignalingClient.Answer), payload);
-        }
-
-        telemetry.Relayed("answer", start);
-    }
+    public Task AnswerAsync(ConnectionSession sender, SdpMessage? message) =>
+        RelaySdpAsync(sender, message, "answer", nameof(ISignalingClient.Answer), static (client, payload) => client.Answer(payload));
 
     public async Task IceCandidateAsync(ConnectionSession sender, IceCandidateMessage? message)
     {
@@ -76,11 +48,22 @@ public sealed class RelayService(RoomDirectory directory, IHubContext<SignalingH
         telemetry.Relayed("candidate", start);
     }
 
-    private static SdpMessage CheckSdp(SdpMessage? message)
+    private async Task RelaySdpAsync(ConnectionSession sender, SdpMessage? message, string kind, string method, Func<ISignalingClient, RelayedSdp, Task> send)
     {
+        var start = Stopwatch.GetTimestamp();
         var m = Validate.NotNull(message, "message");
         Validate.Utf8Size(m.Sdp, "sdp", ProtocolLimits.MaxSdpBytes);
-        return m;
+        var payload = new RelayedSdp(m.RoomId, sender.Caller.Id, m.Sdp);
+        if (LocalTarget(sender, m.RoomId, m.ToPeerId) is { } target)
+        {
+            await send(hub.Clients.Client(target), payload);
+        }
+        else
+        {
+            await SendRemoteAsync(m.RoomId, m.ToPeerId, method, payload);
+        }
+
+        telemetry.Relayed(kind, start);
     }
 
     /// <summary>Checks the sender may relay in the room; the target's connection when it is on this instance, else null.</summary>
