@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.SignalR;
 using Signaling.Contracts;
 using Signaling.Contracts.Relay;
@@ -14,7 +15,14 @@ namespace Signaling.Hub.Rooms;
 /// instance come from the in-memory <see cref="RoomDirectory"/>, with no store round trip; only a
 /// peer held by another instance costs a store lookup before the backplane send.
 /// </summary>
-public sealed class RelayService(RoomDirectory directory, IHubContext<SignalingHub, ISignalingClient> hub, RemotePeers remote, SignalingTelemetry telemetry)
+public sealed partial class RelayService(
+    RoomDirectory directory,
+    ConnectionRegistry connections,
+    IHubContext<SignalingHub, ISignalingClient> hub,
+    RemotePeers remote,
+    IOptionsMonitor<RoomOptions> options,
+    SignalingTelemetry telemetry,
+    ILogger<RelayService> logger)
 {
     public Task OfferAsync(ConnectionSession sender, SdpMessage? message) =>
         RelaySdpAsync(sender, message, "offer", nameof(ISignalingClient.Offer), static (client, payload) => client.Offer(payload));
@@ -38,7 +46,7 @@ public sealed class RelayService(RoomDirectory directory, IHubContext<SignalingH
         var payload = new RelayedIceCandidate(message.RoomId, sender.Caller.Id, message.Candidate);
         if (LocalTarget(sender, message.RoomId, message.ToPeerId) is { } target)
         {
-            await hub.Clients.Client(target).IceCandidate(payload);
+            await DeliverLocalAsync(hub.Clients.Client(target).IceCandidate(payload), target, message.ToPeerId);
         }
         else
         {
@@ -56,7 +64,7 @@ public sealed class RelayService(RoomDirectory directory, IHubContext<SignalingH
         var payload = new RelayedSdp(m.RoomId, sender.Caller.Id, m.Sdp);
         if (LocalTarget(sender, m.RoomId, m.ToPeerId) is { } target)
         {
-            await send(hub.Clients.Client(target), payload);
+            await DeliverLocalAsync(send(hub.Clients.Client(target), payload), target, m.ToPeerId);
         }
         else
         {
@@ -78,6 +86,31 @@ public sealed class RelayService(RoomDirectory directory, IHubContext<SignalingH
 
         return directory.TryGetConnection(roomId, toPeerId, out var target) ? target : null;
     }
+
+    /// <summary>
+    /// A write completes at once unless the target's bounded send buffer is full, which means it
+    /// stopped reading. Waiting for it without limit would stall the sender (its calls run one
+    /// at a time), so after <see cref="RoomOptions.RelaySendTimeout"/> the slow peer is closed.
+    /// </summary>
+    private Task DeliverLocalAsync(Task write, string targetConnectionId, string toPeerId) =>
+        write.IsCompletedSuccessfully ? Task.CompletedTask : AwaitSlowAsync(write, targetConnectionId, toPeerId);
+
+    private async Task AwaitSlowAsync(Task write, string targetConnectionId, string toPeerId)
+    {
+        try
+        {
+            await write.WaitAsync(options.CurrentValue.RelaySendTimeout);
+        }
+        catch (TimeoutException)
+        {
+            LogSlowConsumer(toPeerId, targetConnectionId, options.CurrentValue.RelaySendTimeout);
+            connections.Find(targetConnectionId)?.Abort();
+            throw new RefusalException(ErrorCodes.PeerNotFound, $"peer '{toPeerId}' stopped reading and was disconnected");
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Peer {PeerId} (connection {ConnectionId}) did not read for {Timeout}: closed as a slow consumer")]
+    private partial void LogSlowConsumer(string peerId, string connectionId, TimeSpan timeout);
 
     private async Task SendRemoteAsync(string roomId, string toPeerId, string method, object payload)
     {

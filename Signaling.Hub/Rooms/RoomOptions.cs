@@ -18,6 +18,13 @@ public sealed class RoomOptions
     /// <summary>A room with no active member is removed after this long.</summary>
     public TimeSpan EmptyRoomTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long a relay may wait on a peer that is not reading (its send buffer full) before that
+    /// peer's connection is closed as a slow consumer, so it cannot hold up the sender.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00", ErrorMessage = "Signaling:Rooms:RelaySendTimeout must be between 00:00:00.1 and 00:10:00")]
+    public TimeSpan RelaySendTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Whether <c>JoinRoom</c> creates a room that does not exist (else <c>ROOM_NOT_FOUND</c>).</summary>
     public bool CreateOnJoin { get; set; } = true;
 }
