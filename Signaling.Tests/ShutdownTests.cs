@@ -30,7 +30,8 @@ public sealed class ShutdownTests
         // Nothing arrives on a closed socket: receiving the goodbye at all proves it came first.
         foreach (var (peer, closed) in peers)
         {
-            var goodbye = await peer.Next<ServerShutdownEvent>(nameof(ISignalingClient.ServerShutdown));
+            var goodbye = await peer.Next<ServerShutdownEvent>(nameof(ISignalingClient.ServerShutdown))
+                .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : throw new InvalidOperationException($"no ServerShutdown; the server said:\n{server.Output}", t.Exception));
             Assert.Equal(1234, goodbye.ReconnectAfterMs);
             await closed.Task.WaitAsync(Timeouts.Default);
             await peer.DisposeAsync();
@@ -38,5 +39,60 @@ public sealed class ShutdownTests
 
         await server.WaitForExitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(0, server.ExitCode);
+    }
+
+    [Fact]
+    public async Task A_request_in_flight_when_SIGTERM_arrives_is_answered_before_the_process_exits()
+    {
+        await using var server = await SignalingProcess.StartAsync();
+        using var http = server.CreateHttpClient(Tokens.Create("owner"));
+        var body = new GatedContent("""{"name":"Late""", """ room","type":"voice"}""");
+
+        var response = http.PostAsync(new Uri("/api/rooms", UriKind.Relative), body);
+        await body.FirstPartSent;
+        await server.TerminateAsync();
+        body.Release();
+
+        var answered = await response.WaitAsync(Timeouts.Default);
+        Assert.Equal(System.Net.HttpStatusCode.Created, answered.StatusCode);
+        var created = await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Signaling.Contracts.Http.CreateRoomResponse>(answered.Content);
+        Assert.Equal("Late room", created!.Room.Name);
+        await server.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, server.ExitCode);
+    }
+
+    /// <summary>A JSON body sent in two parts, the second only when the test says so: a request provably in flight.</summary>
+    private sealed class GatedContent : HttpContent
+    {
+        private readonly string _first;
+        private readonly string _second;
+
+        public GatedContent(string first, string second)
+        {
+            (_first, _second) = (first, second);
+            Headers.ContentType = new("application/json");
+        }
+
+        private readonly TaskCompletionSource _firstSent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task FirstPartSent => _firstSent.Task;
+
+        public void Release() => _release.TrySetResult();
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(_first));
+            await stream.FlushAsync();
+            _firstSent.TrySetResult();
+            await _release.Task;
+            await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(_second));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 }

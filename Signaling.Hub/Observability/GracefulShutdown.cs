@@ -22,7 +22,7 @@ public sealed class ShutdownOptions
 public static partial class GracefulShutdown
 {
     /// <summary>How long the goodbye may take before SignalR closes the sockets anyway.</summary>
-    private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(5);
 
     public static WebApplicationBuilder AddSignalingShutdown(this WebApplicationBuilder builder)
     {
@@ -57,7 +57,11 @@ public static partial class GracefulShutdown
             try
             {
                 // Stopping callbacks are synchronous; a bounded wait keeps a stuck client from holding shutdown.
-                hub.Clients.All.ServerShutdown(goodbye).Wait(FlushTimeout);
+                // Closing a connection skips writes still waiting for it, so the goodbye must be written first.
+                if (!hub.Clients.All.ServerShutdown(goodbye).Wait(FlushTimeout))
+                {
+                    LogGoodbyeSlow(logger, FlushTimeout);
+                }
 
                 // The host's own close at shutdown is abortive and can drop the goodbye still in the
                 // send buffer; closing through SignalR sends what was written first. Waiting for
@@ -81,6 +85,9 @@ public static partial class GracefulShutdown
 
     [LoggerMessage(LogLevel.Information, "Told connected clients the server is stopping and closed their connections (all settled: {Settled})")]
     private static partial void LogAnnounced(ILogger logger, bool settled);
+
+    [LoggerMessage(LogLevel.Warning, "ServerShutdown was not written to every connection within {Timeout}; closing anyway")]
+    private static partial void LogGoodbyeSlow(ILogger logger, TimeSpan timeout);
 
     [LoggerMessage(LogLevel.Warning, "SignalR's connection manager was not found: clients may miss ServerShutdown at stop")]
     private static partial void LogManagerNotFound(ILogger logger);
