@@ -21,7 +21,7 @@ public static class Report
         var hasRedis = result.WatchCpuSeconds.Keys.Any(IsRedis);
         string PerMessage(double cpu) => result.Delivered > 0 ? F(cpu * 1e6 / result.Delivered, 1) : "–";
 
-        var load = options.Rate > 0 ? $"paced {F(options.Rate, 0)} msg/s" : "closed loop";
+        var load = options.TotalPairs == 0 ? "idle" : options.Rate > 0 ? $"paced {F(options.Rate, 0)} msg/s" : "closed loop";
         var row = string.Join(" | ",
             options.Label ?? options.Target,
             options.TotalPairs.ToString(CultureInfo.InvariantCulture),
