@@ -119,7 +119,8 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
         await sendLock.WaitAsync(cancellationToken);
         try
         {
-            await socket.SendAsync(bytes, WebSocketMessageType.Text, true, cancellationToken);
+            // Cancelling a send aborts a ClientWebSocket; the run's deadline must stop loops, not kill sockets mid-frame.
+            await socket.SendAsync(bytes, WebSocketMessageType.Text, true, CancellationToken.None);
         }
         finally
         {
