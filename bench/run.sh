@@ -6,7 +6,7 @@
 #   BENCH_DURATION=60 BENCH_PAIRS=200 bench/run.sh
 #
 # Env: BENCH_DURATION (s, 20), BENCH_WARMUP (s, 5), BENCH_PAIRS (100), BENCH_RATE (paced
-# total msg/s for the light-load rows, 5000), BENCH_PROCESSES (load generator processes, 1),
+# total msg/s for the light-load rows, one row per value, "5000 1000"), BENCH_PROCESSES (load generator processes, 1),
 # BENCH_IDLE (s of the no-client baseline, 10).
 set -euo pipefail
 
@@ -15,7 +15,7 @@ root=$PWD
 duration=${BENCH_DURATION:-20}
 warmup=${BENCH_WARMUP:-5}
 pairs=${BENCH_PAIRS:-100}
-rate=${BENCH_RATE:-5000}
+rates=${BENCH_RATE:-5000 1000}
 processes=${BENCH_PROCESSES:-1}
 idle=${BENCH_IDLE:-10}
 # Any 32+ byte key: the generator mints its own HS256 tokens with it.
@@ -139,7 +139,9 @@ loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)
 start_hub single
 run_idle "single (SQLite)" "hub=$hub_pid" "$hub_url"
 run_relay "single (SQLite)" "hub=$hub_pid" 0 "$hub_url"
-run_relay "single (SQLite)" "hub=$hub_pid" "$rate" "$hub_url"
+for rate in $rates; do
+  run_relay "single (SQLite)" "hub=$hub_pid" "$rate" "$hub_url"
+done
 stop_pid "$hub_pid"
 
 # (b) two instances sharing Redis (store + backplane); every pair has A on one, B on the other.
@@ -149,7 +151,9 @@ start_hub hub1 "${redis_args[@]}"; hub1_pid=$hub_pid; hub1_url=$hub_url
 start_hub hub2 "${redis_args[@]}"; hub2_pid=$hub_pid; hub2_url=$hub_url
 run_idle "cross-instance (2 × Redis)" "hub1=$hub1_pid,hub2=$hub2_pid,redis=$redis_pid" "$hub1_url"
 run_relay "cross-instance (2 × Redis)" "hub1=$hub1_pid,hub2=$hub2_pid,redis=$redis_pid" 0 "$hub1_url" "$hub2_url"
-run_relay "cross-instance (2 × Redis)" "hub1=$hub1_pid,hub2=$hub2_pid,redis=$redis_pid" "$rate" "$hub1_url" "$hub2_url"
+for rate in $rates; do
+  run_relay "cross-instance (2 × Redis)" "hub1=$hub1_pid,hub2=$hub2_pid,redis=$redis_pid" "$rate" "$hub1_url" "$hub2_url"
+done
 stop_pid "$hub1_pid"; stop_pid "$hub2_pid"; stop_pid "$redis_pid"
 
 mkdir -p bench/results
@@ -160,8 +164,8 @@ out=bench/results/$(date -u +%Y%m%dT%H%M%SZ).md
   echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(free -m | awk '/Mem:/ {print $2}') MiB RAM"
   echo "- .NET SDK $(dotnet --version), $(redis-server --version | cut -d' ' -f1-3)"
   echo "- load average before: $loadavg_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "- pairs $pairs, warmup ${warmup} s, measured ${duration} s, generator processes $processes, paced rate $rate msg/s"
-  echo "- command: BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_PAIRS=$pairs BENCH_RATE=$rate BENCH_PROCESSES=$processes BENCH_IDLE=$idle bench/run.sh"
+  echo "- pairs $pairs, warmup ${warmup} s, measured ${duration} s, generator processes $processes, paced rates: $rates msg/s"
+  echo "- command: BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_PAIRS=$pairs BENCH_RATE='$rates' BENCH_PROCESSES=$processes BENCH_IDLE=$idle bench/run.sh"
   echo
   dotnet "$bench_dll" md-header
   printf '%s\n' "${rows[@]}"
