@@ -1,0 +1,141 @@
+using System.Globalization;
+
+namespace Signaling.Bench;
+
+public sealed class BenchOptions
+{
+    public string Scenario { get; private set; } = "relay";
+
+    public string Target { get; private set; } = "signaling";
+
+    public List<Uri> Urls { get; } = [];
+
+    public int TotalPairs { get; private set; } = 100;
+
+    public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(20);
+
+    public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Messages/s offered by all processes together; 0 = closed loop, as fast as replies come back.</summary>
+    public double Rate { get; private set; }
+
+    public int Processes { get; private set; } = 1;
+
+    public int ShardIndex { get; private set; }
+
+    public int ShardCount { get; private set; } = 1;
+
+    public bool IsChild { get; private set; }
+
+    public string? SigningKey { get; private set; }
+
+    public string Issuer { get; private set; } = "signaling";
+
+    public string Audience { get; private set; } = "signaling";
+
+    public Uri? TokenUrl { get; private set; }
+
+    public string RunId { get; private set; } = Guid.NewGuid().ToString("N")[..8];
+
+    public int ConnectParallelism { get; private set; } = 32;
+
+    /// <summary>name=pid pairs whose CPU and RSS are sampled over the measured window; names starting with "redis" count as Redis.</summary>
+    public List<(string Name, int Pid)> WatchPids { get; } = [];
+
+    public string? Label { get; private set; }
+
+    public string? JsonOut { get; private set; }
+
+    public List<string> RawArgs { get; } = [];
+
+    public static string Usage => """
+        Signaling.Bench relay --url http://127.0.0.1:5000 [--url http://127.0.0.1:5001]
+            --signing-key <HS256 key> | --token-url http://127.0.0.1:5000/api/dev/tokens
+            [--pairs 100] [--duration 20] [--warmup 5] [--rate 0] [--processes 1]
+            [--issuer signaling] [--audience signaling] [--target signaling]
+            [--watch hub1=PID,redis=PID] [--label text] [--json-out file]
+        Signaling.Bench md-header
+        """;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var o = new BenchOptions();
+        var i = 0;
+        if (args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal))
+        {
+            o.Scenario = args[0];
+            i = 1;
+        }
+
+        for (; i < args.Length; i++)
+        {
+            var name = args[i];
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value");
+            switch (name)
+            {
+                case "--url":
+                    var value = Value();
+                    o.RawArgs.AddRange([name, value]);
+                    foreach (var url in value.Split(',', StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        o.Urls.Add(new Uri(url));
+                    }
+
+                    continue;
+                case "--pairs": o.TotalPairs = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--duration": o.Duration = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
+                case "--warmup": o.Warmup = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
+                case "--rate": o.Rate = double.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--processes": o.Processes = int.Parse(Value(), CultureInfo.InvariantCulture); continue;
+                case "--shard":
+                    var parts = Value().Split('/');
+                    o.ShardIndex = int.Parse(parts[0], CultureInfo.InvariantCulture);
+                    o.ShardCount = int.Parse(parts[1], CultureInfo.InvariantCulture);
+                    continue;
+                case "--child": o.IsChild = true; continue;
+                case "--signing-key": o.SigningKey = Value(); break;
+                case "--issuer": o.Issuer = Value(); break;
+                case "--audience": o.Audience = Value(); break;
+                case "--token-url": o.TokenUrl = new Uri(Value()); break;
+                case "--run-id": o.RunId = Value(); break;
+                case "--target": o.Target = Value(); break;
+                case "--connect-parallelism": o.ConnectParallelism = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--watch":
+                    foreach (var entry in Value().Split(',', StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        var kv = entry.Split('=');
+                        o.WatchPids.Add((kv[0], int.Parse(kv[1], CultureInfo.InvariantCulture)));
+                    }
+
+                    continue;
+                case "--label": o.Label = Value(); continue;
+                case "--json-out": o.JsonOut = Value(); continue;
+                default: throw new ArgumentException($"unknown option {name}");
+            }
+
+            // Options every shard needs are forwarded to child processes as given.
+            o.RawArgs.AddRange([name, args[i]]);
+        }
+
+        if (o.Scenario == "relay")
+        {
+            if (o.Urls.Count == 0)
+            {
+                throw new ArgumentException("--url is required");
+            }
+
+            if (o.SigningKey is null && o.TokenUrl is null)
+            {
+                throw new ArgumentException("--signing-key or --token-url is required");
+            }
+
+            // Each socket is a file descriptor; 2 per pair must stay under the usual 20k limit per process.
+            if (o.TotalPairs * 2 / Math.Max(1, o.Processes) > 19_000)
+            {
+                throw new ArgumentException($"{o.TotalPairs} pairs need at least {(o.TotalPairs * 2 / 19_000) + 1} --processes");
+            }
+        }
+
+        return o;
+    }
+}
