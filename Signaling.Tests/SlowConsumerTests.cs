@@ -1,5 +1,3 @@
-using System.Net.WebSockets;
-using System.Text;
 using Signaling.Contracts;
 using Signaling.Contracts.Relay;
 using Signaling.Contracts.Rooms;
@@ -25,7 +23,9 @@ public sealed class SlowConsumerTests : IDisposable
     {
         await using var sender = await _app.JoinAsync("sender", "flood");
         await using var bystander = await _app.JoinAsync("bystander", "flood");
-        using var stalled = await JoinWithoutReadingAsync("stalled", "flood");
+        // Joins, then never reads again.
+        using var stalled = await RawHubClient.ConnectAsync(_app, Tokens.Create("stalled"));
+        await stalled.InvokeRawAsync("JoinRoom", """[{"roomId":"flood"}]""");
         await sender.Next<PeerInfo>(nameof(ISignalingClient.PeerJoined), p => p.PeerId == "stalled");
 
         var sdp = new string('a', SdpBytes);
@@ -55,34 +55,6 @@ public sealed class SlowConsumerTests : IDisposable
         Assert.Equal(("stalled", PeerLeftReason.Disconnected), (left.PeerId, left.Reason));
         await sender.Client.Offer(new SdpMessage("flood", "bystander", "v=0 still here"));
         Assert.Equal("v=0 still here", (await bystander.Next<RelayedSdp>(nameof(ISignalingClient.Offer))).Sdp);
-    }
-
-    /// <summary>Speaks just enough of the SignalR JSON protocol to join, then never reads again.</summary>
-    private async Task<ClientWebSocket> JoinWithoutReadingAsync(string sub, string roomId)
-    {
-        var socket = new ClientWebSocket();
-        var uri = new UriBuilder(_app.BaseAddress) { Scheme = "ws", Path = SignalingRoutes.Hub, Query = $"access_token={Tokens.Create(sub)}" }.Uri;
-        await socket.ConnectAsync(uri, CancellationToken.None);
-        await SendAsync(socket, """{"protocol":"json","version":1}""");
-        await ReceiveUntilAsync(socket, "{}");
-        await SendAsync(socket, $$"""{"type":1,"invocationId":"1","target":"JoinRoom","arguments":[{"roomId":"{{roomId}}"}]}""");
-        await ReceiveUntilAsync(socket, "\"invocationId\":\"1\"");
-        return socket;
-    }
-
-    private static Task SendAsync(ClientWebSocket socket, string json) =>
-        socket.SendAsync(Encoding.UTF8.GetBytes(json + "\u001e"), WebSocketMessageType.Text, true, CancellationToken.None);
-
-    private static async Task ReceiveUntilAsync(ClientWebSocket socket, string marker)
-    {
-        var buffer = new byte[64 * 1024];
-        var text = new StringBuilder();
-        using var timeout = new CancellationTokenSource(Timeouts.Default);
-        while (!text.ToString().Contains(marker, StringComparison.Ordinal))
-        {
-            var result = await socket.ReceiveAsync(buffer, timeout.Token);
-            text.Append(Encoding.UTF8.GetString(buffer, 0, result.Count));
-        }
     }
 
     public void Dispose() => _app.Dispose();

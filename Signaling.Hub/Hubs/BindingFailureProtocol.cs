@@ -28,9 +28,23 @@ public sealed class BindingFailureProtocol(IOptions<JsonHubProtocolOptions> opti
 
     public bool TryParseMessage(ref ReadOnlySequence<byte> input, IInvocationBinder binder, [NotNullWhen(true)] out HubMessage? message)
     {
-        if (!_inner.TryParseMessage(ref input, binder, out message))
+        // The inner parser moves past the frame before it reads it, so a failure is located from here.
+        var frameStart = input;
+        try
         {
-            return false;
+            if (!_inner.TryParseMessage(ref input, binder, out message))
+            {
+                return false;
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidDataException or InvalidOperationException or ArgumentException or FormatException)
+        {
+            // SignalR would close the connection over one unreadable frame (nesting beyond the
+            // reader's depth, a lone surrogate, not JSON at all). The frame is complete (the inner
+            // parser only reads up to a record separator), so skip just that frame and answer it.
+            input = frameStart;
+            message = Unreadable(ref input, ex);
+            return true;
         }
 
         if (message is InvocationBindingFailureMessage failure && failure.InvocationId is not null)
@@ -69,12 +83,70 @@ public sealed class BindingFailureProtocol(IOptions<JsonHubProtocolOptions> opti
 
     private const string HubExceptionMarker = " HubException: ";
 
+    private const byte RecordSeparator = 0x1e;
+
+    /// <summary>
+    /// Consumes the frame that failed to parse. A caller waiting on an invocation id gets
+    /// <c>INVALID_ARGUMENT</c>; a frame with none has nobody to answer and becomes a ping, which the
+    /// hub ignores, so the frames after it in the same read are still processed.
+    /// </summary>
+    private static HubMessage Unreadable(ref ReadOnlySequence<byte> input, Exception error)
+    {
+        var end = input.PositionOf(RecordSeparator);
+        var frame = end is { } at ? input.Slice(0, at) : input;
+        input = end is { } position ? input.Slice(input.GetPosition(1, position)) : input.Slice(input.End);
+        var (invocationId, target) = ReadAddress(frame);
+        return invocationId is null
+            ? PingMessage.Instance
+            : new InvocationMessage(invocationId, SignalingHub.InvalidInvocationMethod,
+                [target ?? "", false, $"the message could not be read ({Describe(error)})"]);
+    }
+
+    /// <summary>Reads only the top-level <c>invocationId</c> and <c>target</c>, skipping every other value however deep.</summary>
+    private static (string? InvocationId, string? Target) ReadAddress(ReadOnlySequence<byte> frame)
+    {
+        string? invocationId = null, target = null;
+        try
+        {
+            var reader = new Utf8JsonReader(frame, new JsonReaderOptions { MaxDepth = ProtocolLimits.MaxHubMessageBytes });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return (null, null);
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String && name is "invocationId" or "target")
+                {
+                    var value = reader.GetString();
+                    if (value is { Length: <= ProtocolLimits.MaxIdLength })
+                    {
+                        (invocationId, target) = name == "invocationId" ? (value, target) : (invocationId, value);
+                    }
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
+        {
+            // Whatever was read before the broken part still addresses the answer.
+        }
+
+        return (invocationId, target);
+    }
+
     public bool IsVersionSupported(int version) => _inner.IsVersionSupported(version);
 
     /// <summary>Only the serializer's own description is echoed: it names the JSON path, never server internals.</summary>
     private static string Describe(Exception error) => error switch
     {
         JsonException json => json.Message,
+        InvalidOperationException or ArgumentException or FormatException => error.Message,
         InvalidDataException data => data.Message,
         _ => "the arguments could not be read",
     };

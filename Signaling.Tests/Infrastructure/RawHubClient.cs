@@ -1,0 +1,93 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Signaling.Contracts;
+
+namespace Signaling.Tests.Infrastructure;
+
+/// <summary>
+/// The SignalR JSON hub protocol spoken by hand over a WebSocket, for what a well-behaved client
+/// library never sends: arbitrary JSON, broken frames, or a client that stops reading.
+/// </summary>
+public sealed class RawHubClient : IDisposable
+{
+    private const char RecordSeparator = '\u001e';
+    private readonly ClientWebSocket _socket = new();
+    private readonly StringBuilder _pending = new();
+    private readonly byte[] _buffer = new byte[64 * 1024];
+    private int _nextId;
+
+    private RawHubClient()
+    {
+    }
+
+    public WebSocketState State => _socket.State;
+
+    public static async Task<RawHubClient> ConnectAsync(ISignalingHost host, string token)
+    {
+        var client = new RawHubClient();
+        var uri = new UriBuilder(host.BaseAddress) { Scheme = "ws", Path = SignalingRoutes.Hub, Query = $"access_token={token}" }.Uri;
+        await client._socket.ConnectAsync(uri, CancellationToken.None);
+        await client.SendRawAsync("""{"protocol":"json","version":1}""" + RecordSeparator);
+        var handshake = await client.ReceiveMessageAsync();
+        if (handshake.TryGetProperty("error", out var error))
+        {
+            throw new InvalidOperationException($"handshake refused: {error}");
+        }
+
+        return client;
+    }
+
+    /// <summary>Sends one frame exactly as given (the caller adds separators, or breaks them).</summary>
+    public Task SendRawAsync(string text) => SendRawAsync(Encoding.UTF8.GetBytes(text));
+
+    public Task SendRawAsync(byte[] bytes) =>
+        _socket.SendAsync(bytes, WebSocketMessageType.Text, true, CancellationToken.None);
+
+    /// <summary>Invokes <paramref name="target"/> with arguments given as raw JSON and returns its completion message.</summary>
+    public async Task<JsonElement> InvokeRawAsync(string target, string argumentsJson)
+    {
+        var id = (++_nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await SendRawAsync($$"""{"type":1,"invocationId":"{{id}}","target":{{JsonSerializer.Serialize(target)}},"arguments":{{argumentsJson}}}""" + RecordSeparator);
+        while (true)
+        {
+            var message = await ReceiveMessageAsync();
+            if (message.GetProperty("type").GetInt32() == 3 && message.GetProperty("invocationId").GetString() == id)
+            {
+                return message;
+            }
+
+            if (message.GetProperty("type").GetInt32() == 7)
+            {
+                throw new InvalidOperationException($"the server closed the connection: {message}");
+            }
+        }
+    }
+
+    /// <summary>The next hub message (invocations, completions, pings and closes alike).</summary>
+    public async Task<JsonElement> ReceiveMessageAsync()
+    {
+        using var timeout = new CancellationTokenSource(Timeouts.Default);
+        while (true)
+        {
+            var text = _pending.ToString();
+            var end = text.IndexOf(RecordSeparator, StringComparison.Ordinal);
+            if (end >= 0)
+            {
+                _pending.Remove(0, end + 1);
+                using var document = JsonDocument.Parse(text[..end]);
+                return document.RootElement.Clone();
+            }
+
+            var result = await _socket.ReceiveAsync(_buffer, timeout.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "the server closed the socket");
+            }
+
+            _pending.Append(Encoding.UTF8.GetString(_buffer, 0, result.Count));
+        }
+    }
+
+    public void Dispose() => _socket.Dispose();
+}
