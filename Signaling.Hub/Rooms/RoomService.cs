@@ -18,6 +18,7 @@ public sealed partial class RoomService(
     RoomDirectory directory,
     RoomLocks locks,
     ConnectionRegistry connections,
+    Scaling.ICluster cluster,
     IHubContext<SignalingHub, ISignalingClient> hub,
     IceServerProvider ice,
     IOptionsMonitor<RoomOptions> options,
@@ -227,7 +228,16 @@ public sealed partial class RoomService(
     /// <summary>The identity's older connection loses the room: it is told, leaves the group, and the room sees it go.</summary>
     private async Task ReplaceAsync(string roomId, string peerId, string oldConnectionId, string newConnectionId)
     {
-        connections.Find(oldConnectionId)?.Rooms.TryRemove(roomId, out _);
+        if (connections.Find(oldConnectionId) is { } local)
+        {
+            local.Rooms.TryRemove(roomId, out _);
+        }
+        else
+        {
+            // The old session lives on another instance, whose directory would still let it relay.
+            await cluster.SessionReplacedAsync(roomId, peerId, oldConnectionId);
+        }
+
         var group = GroupNames.Room(roomId);
         await hub.Groups.RemoveFromGroupAsync(oldConnectionId, group);
         await hub.Clients.Client(oldConnectionId).SessionReplaced(new SessionReplacedEvent(roomId));

@@ -21,6 +21,9 @@ public interface ICluster
 
     /// <summary>Open hub connections on every live instance, optionally of one organization.</summary>
     Task<IReadOnlyList<ConnectionInfo>> ConnectionsAsync(string? org, CancellationToken cancellationToken = default);
+
+    /// <summary>Tells the instance holding <paramref name="connectionId"/> that it no longer holds the peer's membership of the room.</summary>
+    Task SessionReplacedAsync(string roomId, string peerId, string connectionId);
 }
 
 /// <summary>The embedded deployment: this process is the whole cluster.</summary>
@@ -33,4 +36,7 @@ public sealed class LocalCluster(InstanceIdentity instance, SignalingTelemetry t
 
     public Task<IReadOnlyList<ConnectionInfo>> ConnectionsAsync(string? org, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<ConnectionInfo>>(connections.Describe(instance.Id, org));
+
+    /// <summary>Every connection is local here, and the join already updated the local directory.</summary>
+    public Task SessionReplacedAsync(string roomId, string peerId, string connectionId) => Task.CompletedTask;
 }

@@ -24,6 +24,7 @@ public sealed partial class RedisCluster(
     InstanceIdentity instance,
     SignalingTelemetry telemetry,
     ConnectionRegistry connections,
+    RoomDirectory directory,
     IRoomStore rooms,
     IClientStore clients,
     IAdminInboxStore admins,
@@ -46,6 +47,7 @@ public sealed partial class RedisCluster(
     private readonly RedisKey _instancesKey = redis.Key("cluster:instances");
     private readonly RedisChannel _requests = redis.Channel("cluster:requests");
     private readonly RedisChannel _replies = redis.Channel($"cluster:replies:{instance.Id}");
+    private readonly RedisChannel _replaced = redis.Channel("cluster:replaced");
     private readonly ConcurrentDictionary<string, Gathering> _gatherings = new(StringComparer.Ordinal);
     private readonly long _startedAt = time.NowMs();
     private RedisOptions Options => options.Value;
@@ -107,6 +109,19 @@ public sealed partial class RedisCluster(
         }
 
         return result;
+    }
+
+    public async Task SessionReplacedAsync(string roomId, string peerId, string connectionId)
+    {
+        try
+        {
+            await redis.Subscriber.PublishAsync(_replaced, JsonSerializer.Serialize(new Replaced(roomId, peerId, connectionId), Json));
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // The old session keeps its local view until it disconnects; the store already moved the membership.
+            LogClusterUnreachable(ex.GetType().Name);
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -222,6 +237,7 @@ public sealed partial class RedisCluster(
         // The multiplexer re-subscribes by itself after a reconnect; this covers a start while Redis was down.
         await redis.Subscriber.SubscribeAsync(_requests, (_, message) => OnRequest(message));
         await redis.Subscriber.SubscribeAsync(_replies, (_, message) => OnReply(message));
+        await redis.Subscriber.SubscribeAsync(_replaced, (_, message) => OnReplaced(message));
         _subscribed = true;
     }
 
@@ -245,6 +261,18 @@ public sealed partial class RedisCluster(
             gathering.Add(reply.Connections);
         }
     }
+
+    private void OnReplaced(RedisValue message)
+    {
+        if (JsonSerializer.Deserialize<Replaced>((string)message!, Json) is { } replaced
+            && connections.Find(replaced.ConnectionId) is { } session)
+        {
+            session.Rooms.TryRemove(replaced.RoomId, out _);
+            directory.Remove(replaced.RoomId, replaced.PeerId, replaced.ConnectionId);
+        }
+    }
+
+    private sealed record Replaced(string RoomId, string PeerId, string ConnectionId);
 
     private sealed record ConnectionsRequest(string RequestId, string ReplyTo, string? Org);
 

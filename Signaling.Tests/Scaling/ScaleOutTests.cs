@@ -119,6 +119,40 @@ public sealed class ScaleOutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_session_replaced_from_another_instance_can_no_longer_relay_in_the_room()
+    {
+        await using var bob = await B.JoinAsync("bob", "handover");
+        await using var oldAlice = await A.JoinAsync("alice", "handover");
+        await using var newAlice = await B.JoinAsync("alice", "handover");
+        Assert.Equal("handover", (await oldAlice.Next<SessionReplacedEvent>(nameof(ISignalingClient.SessionReplaced))).RoomId);
+
+        // The replacement reaches instance A asynchronously: wait until A has applied it.
+        await Eventually.Until(async () =>
+        {
+            try
+            {
+                await oldAlice.Client.Offer(new SdpMessage("handover", "bob", "v=0 stale"));
+                return false;
+            }
+            catch (Signaling.Client.SignalingException ex) when (ex.Code == ErrorCodes.NotInRoom)
+            {
+                return true;
+            }
+        }, what: "the replaced session refused");
+
+        await newAlice.Client.Offer(new SdpMessage("handover", "bob", "v=0 current"));
+        var offers = new List<string>();
+        string sdp;
+        while ((sdp = (await bob.Next<RelayedSdp>(nameof(ISignalingClient.Offer))).Sdp) != "v=0 current")
+        {
+            offers.Add(sdp);
+        }
+
+        // Stale offers can only have slipped through in the moment before A applied the replacement.
+        Assert.All(offers, o => Assert.Equal("v=0 stale", o));
+    }
+
+    [Fact]
     public async Task Stats_and_connections_count_every_instance()
     {
         var admin = Tokens.Create("ops", roles: ["admin"], org: "acme");
