@@ -17,6 +17,7 @@ const state = {
   peers: new Map(), // peerId -> negotiation state around one RTCPeerConnection
   messages: [],
   errors: [],
+  events: [],      // what the hub sent, in order, for diagnosing a stuck negotiation
   localStream: null,
 };
 
@@ -32,6 +33,8 @@ window.sample = {
   get iceStates() { return snapshot((p) => p.pc.iceConnectionState); },
   get connectionStates() { return snapshot((p) => p.pc.connectionState); },
   get channelStates() { return snapshot((p) => p.channel.readyState); },
+  get signalingStates() { return snapshot((p) => p.pc.signalingState); },
+  get events() { return state.events; },
   get messages() { return state.messages; },
   get errors() { return state.errors; },
   get hasMedia() { return state.localStream !== null; },
@@ -103,15 +106,17 @@ const connection = new signalR.HubConnectionBuilder()
 // result is known: an offer can overtake the JoinRoom completion, and politeness depends on it.
 let inbox = Promise.resolve();
 function enqueue(context, work) {
+  state.events.push(`${Date.now() % 100000} ${context}`);
   inbox = inbox.then(work).catch((error) => recordError(context, error));
   return inbox;
 }
 
-connection.on("PeerJoined", (peer) => enqueue("PeerJoined", () => {
+connection.on("PeerJoined", (peer) => enqueue(`PeerJoined ${peer.peerId}`, () => {
   if (!state.joined || peer.peerId === state.peerId) return;
   state.members[peer.peerId] = peer;
-  // The newcomer is polite towards everyone already there, so on our side this peer gets the impolite one.
-  replacePeer(peer.peerId, false);
+  // The newcomer is polite towards everyone already there, so on our side this peer gets the
+  // impolite role, and we let the newcomer's offer open the connection (see awaitOffer).
+  replacePeer(peer.peerId, false, { awaitOffer: true });
   render();
 }));
 connection.on("PeerLeft", (e) => enqueue("PeerLeft", () => {
@@ -120,9 +125,9 @@ connection.on("PeerLeft", (e) => enqueue("PeerLeft", () => {
   render();
 }));
 connection.on("PeerUpdated", (peer) => enqueue("PeerUpdated", () => { state.members[peer.peerId] = peer; render(); }));
-connection.on("Offer", (e) => enqueue("Offer", () => onDescription(e.fromPeerId, { type: "offer", sdp: e.sdp })));
-connection.on("Answer", (e) => enqueue("Answer", () => onDescription(e.fromPeerId, { type: "answer", sdp: e.sdp })));
-connection.on("IceCandidate", (e) => enqueue("IceCandidate", () => onCandidate(e.fromPeerId, e.candidate)));
+connection.on("Offer", (e) => enqueue(`Offer ${e.fromPeerId}`, () => onDescription(e.fromPeerId, { type: "offer", sdp: e.sdp })));
+connection.on("Answer", (e) => enqueue(`Answer ${e.fromPeerId}`, () => onDescription(e.fromPeerId, { type: "answer", sdp: e.sdp })));
+connection.on("IceCandidate", (e) => enqueue(`IceCandidate ${e.fromPeerId}${e.candidate ? "" : " end"}`, () => onCandidate(e.fromPeerId, e.candidate)));
 connection.on("SessionReplaced", () => {
   state.joined = false;
   recordError("SessionReplaced", new Error("SESSION_REPLACED: this identity joined from another connection"));
@@ -177,18 +182,33 @@ function relay(method, payload) {
   return connection.invoke(method, { roomId: state.roomId, ...payload }).catch((error) => recordError(method, error));
 }
 
-function replacePeer(peerId, polite) {
+function replacePeer(peerId, polite, { awaitOffer = false } = {}) {
   closePeer(peerId);
   const pc = new RTCPeerConnection({ iceServers: state.iceServers });
   // Negotiated with a fixed id on both ends: neither side waits for the other's ondatachannel,
   // and glare cannot produce two chat channels.
   const channel = pc.createDataChannel("chat", { negotiated: true, id: 0 });
-  const peer = { peerId, polite, pc, channel, makingOffer: false, ignoreOffer: false, settingRemoteAnswer: false, stream: null };
+  const peer = { peerId, polite, pc, channel, makingOffer: false, ignoreOffer: false, settingRemoteAnswer: false, stream: null, awaitOffer };
   state.peers.set(peerId, peer);
+
+  // Perfect negotiation resolves glare, but Chromium sometimes stops gathering ICE candidates for
+  // a peer connection whose first offer was rolled back in a collision, leaving that pair at ICE
+  // "new" for good. Both sides offering at once is the rule when someone joins, so the older member
+  // waits for the newcomer's offer; the newcomer's offer carries both sides' tracks and the chat
+  // channel. If it never comes (a client that only answers), the older member offers after all.
+  if (awaitOffer) {
+    setTimeout(() => {
+      if (peer.awaitOffer && state.peers.get(peerId) === peer) {
+        peer.awaitOffer = false;
+        pc.onnegotiationneeded();
+      }
+    }, 5000);
+  }
 
   for (const track of state.localStream?.getTracks() ?? []) pc.addTrack(track, state.localStream);
 
   pc.onnegotiationneeded = async () => {
+    if (peer.awaitOffer) return;
     try {
       peer.makingOffer = true;
       await pc.setLocalDescription();
@@ -234,6 +254,7 @@ async function onDescription(fromPeerId, description) {
   // An offer from someone we have not heard about can only come from a newer joiner that saw us in its join result.
   const peer = state.peers.get(fromPeerId) ?? replacePeer(fromPeerId, false);
   const { pc } = peer;
+  if (description.type === "offer") peer.awaitOffer = false;
   const readyForOffer = !peer.makingOffer && (pc.signalingState === "stable" || peer.settingRemoteAnswer);
   const collision = description.type === "offer" && !readyForOffer;
   peer.ignoreOffer = !peer.polite && collision;
