@@ -29,7 +29,8 @@ async function waitForMesh(pages) {
 
 async function diagnostics(pages) {
   return Promise.all(pages.map((p) => p.evaluate(() => ({
-    peerId: window.sample.peerId, ice: window.sample.iceStates, channels: window.sample.channelStates, errors: window.sample.errors,
+    peerId: window.sample.peerId, ice: window.sample.iceStates, channels: window.sample.channelStates, signaling: window.sample.signalingStates,
+    errors: window.sample.errors, events: window.sample.events,
   })).catch((e) => String(e))));
 }
 
