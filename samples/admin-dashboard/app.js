@@ -75,7 +75,9 @@ connection.on("ClientStatusChanged", (e) => {
     clientId: e.clientId, userName: e.userName, status: e.status, lastSeen: e.lastSeen,
   };
   render();
+  // Counters (connects, pending) and server totals are not in the event: ask again.
   refreshClients();
+  refreshStats();
 });
 
 connection.on("ConnectRequestUpdated", (e) => {
@@ -88,6 +90,7 @@ connection.on("ConnectRequestUpdated", (e) => {
   state.requests[e.requestId] = request;
   render();
   if (isFinal(e.status)) refreshAnalytics();
+  refreshStats();
   if (state.history?.clientId === e.clientId) showHistory(e.clientId);
 });
 
