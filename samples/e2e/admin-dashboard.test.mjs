@@ -63,8 +63,17 @@ describe("admin dashboard", { skip: !existsSync(deviceDll) && "DotNetClient is n
       assert.deepEqual(request.path, ["queued", "delivered", "accepted"]);
       assert.equal(request.answerData?.device, deviceId);
 
+      // A request the admin takes back while the device is away ends as cancelled and is never delivered.
+      await stopDevice(second);
+      await page.waitForFunction((id) => window.dashboard.clients[id]?.status === "offline", deviceId, { timeout: stepTimeout });
+      const withdrawn = await page.evaluate((id) => window.dashboard.sendRequest(id, "low", "never mind"), deviceId);
+      assert.equal(withdrawn?.status, "queued");
+      await page.evaluate((requestId) => window.dashboard.cancel(requestId), withdrawn.requestId);
+      await page.waitForFunction((requestId) => window.dashboard.requests[requestId]?.status === "cancelled",
+        withdrawn.requestId, { timeout: stepTimeout });
+
       await page.evaluate((id) => window.dashboard.showHistory(id), deviceId);
-      await page.waitForFunction(() => window.dashboard.history?.events.some((e) => e.type === "request_accepted"),
+      await page.waitForFunction(() => window.dashboard.history?.events.some((e) => e.type === "request_cancelled"),
         null, { timeout: stepTimeout });
       assert.deepEqual(await page.evaluate(() => window.dashboard.errors), []);
       await page.screenshot({ path: path.join(screenshotDir, "admin-dashboard.png"), fullPage: true });
