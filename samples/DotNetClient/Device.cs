@@ -51,7 +51,9 @@ internal sealed class Device(SignalingClient client, ClientOptions options)
 
         var joined = await client.JoinRoom(new JoinRoomRequest(options.Room, options.Name), cancellationToken);
         var active = joined.Peers.Where(p => p.IsActive).Select(p => p.PeerId).ToList();
-        Log("joined", $"{joined.RoomId} as {joined.PeerId} ({joined.ConnectionMode}), active: [{string.Join(", ", active)}]");
+        // Printed with its wire name (p2p, sfu), as the protocol documents it.
+        var mode = JsonSerializer.Serialize(joined.ConnectionMode).Trim('"');
+        Log("joined", $"{joined.RoomId} as {joined.PeerId} ({mode}), active: [{string.Join(", ", active)}]");
         if (!options.Relay)
         {
             return;
