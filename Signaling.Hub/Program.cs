@@ -43,6 +43,7 @@ app.MapFiles();
 app.MapAdmin();
 app.MapStats();
 app.MapSignalingHub();
+app.MapSamplePages();
 app.UseSignalingShutdown();
 
 app.Run();

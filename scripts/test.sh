@@ -50,6 +50,20 @@ else
 fi
 rm -rf "$smoke_dir"
 
+echo "== browser end-to-end tests (samples/e2e/run.sh)"
+# The samples against a real service in headless Chromium. The script prints "e2e: N passed, M failed";
+# its counts go into the dotnet log in the same "Passed: N" / "Failed: M" form, so the totals below
+# include them. A run that ends without that line counts as one failure.
+e2e_log=$(mktemp)
+"$root/samples/e2e/run.sh" 2>&1 | tee "$e2e_log" || true
+e2e_line=$(grep -E '^e2e: [0-9]+ passed, [0-9]+ failed$' "$e2e_log" | tail -n 1 || true)
+if [ -n "$e2e_line" ]; then
+  echo "$e2e_line" | awk '{print "Passed: " $2; print "Failed: " $4}' >>"$log"
+else
+  echo "Failed: 1" >>"$log"
+fi
+rm -f "$e2e_log"
+
 # One plain closing line for CI: totals over every test project plus the smoke test.
 passed=$( (grep -oE 'Passed: +[0-9]+' "$log" || true) | awk '{s+=$2} END {print s+0}')
 failed=$( (grep -oE 'Failed: +[0-9]+' "$log" || true) | awk '{s+=$2} END {print s+0}')
