@@ -5,4 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+# The sample pages (/samples/browser-call/, /samples/admin-dashboard/) load @microsoft/signalr
+# from samples/node_modules: install it once. Without npm the service still runs, pages aside.
+if [ ! -d samples/node_modules/@microsoft/signalr ] && command -v npm >/dev/null 2>&1; then
+  (cd samples && npm ci --no-audit --no-fund --loglevel=error) || echo "npm ci failed: the sample pages will not load" >&2
+fi
 exec dotnet run --project Signaling.Hub --launch-profile Signaling.Hub -- "$@"

@@ -5,7 +5,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const baseUrl = process.env.E2E_BASE_URL ?? "http://127.0.0.1:5000";
-export const screenshotDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "screenshots");
+// Test artifacts, not sources: each run writes them afresh (docs/screenshots holds the copies the READMEs show).
+export const screenshotDir = process.env.SCREENSHOT_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "artifacts");
 
 // Generous but bounded: two shared cores, several pages encoding fake video at once.
 export const stepTimeout = 45_000;
