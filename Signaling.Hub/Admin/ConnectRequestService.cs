@@ -32,6 +32,7 @@ public sealed class ConnectRequestService(
             throw RefusalException.InvalidArgument("'offerData' is required");
         }
 
+        Validate.WellFormedJson(args.OfferData, "offerData");
         if (Encoding.UTF8.GetByteCount(args.OfferData.GetRawText()) > ProtocolLimits.MaxSdpBytes)
         {
             throw RefusalException.TooLarge($"'offerData' is larger than {ProtocolLimits.MaxSdpBytes} bytes");
@@ -84,6 +85,11 @@ public sealed class ConnectRequestService(
     {
         Validate.NotNull(args, "args");
         var requestId = Validate.Id(args.RequestId, "requestId");
+        if (args.AnswerData is { } data)
+        {
+            Validate.WellFormedJson(data, "answerData");
+        }
+
         if (args.AnswerData is { } answer && Encoding.UTF8.GetByteCount(answer.GetRawText()) > ProtocolLimits.MaxSdpBytes)
         {
             throw RefusalException.TooLarge($"'answerData' is larger than {ProtocolLimits.MaxSdpBytes} bytes");

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using Signaling.Contracts;
@@ -52,5 +53,47 @@ public static class Validate
         }
 
         return value;
+    }
+
+    /// <summary>
+    /// Free-form JSON (user data, offer and answer data) is kept as it arrived; a lone surrogate
+    /// escape in it ("\ud800") would only fail later, when it is stored or sent on, as an
+    /// internal error. Every string and property name is read once here to refuse it up front.
+    /// </summary>
+    public static void WellFormedJson(JsonElement value, string name)
+    {
+        try
+        {
+            Walk(value);
+        }
+        catch (InvalidOperationException)
+        {
+            throw RefusalException.InvalidArgument($"'{name}' contains text that is not valid Unicode");
+        }
+
+        static void Walk(JsonElement element)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.String:
+                    _ = element.GetString();
+                    break;
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        _ = property.Name;
+                        Walk(property.Value);
+                    }
+
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        Walk(item);
+                    }
+
+                    break;
+            }
+        }
     }
 }

@@ -35,6 +35,11 @@ public static class UserDataRules
             throw RefusalException.InvalidArgument($"'userData' is nested deeper than {ProtocolLimits.MaxUserDataDepth} levels");
         }
 
+        foreach (var (key, value) in userData)
+        {
+            Validate.WellFormedJson(value, $"userData.{key}");
+        }
+
         var size = JsonSerializer.SerializeToUtf8Bytes(userData).Length;
         if (size > ProtocolLimits.MaxUserDataBytes)
         {

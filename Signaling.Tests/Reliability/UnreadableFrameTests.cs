@@ -29,6 +29,17 @@ public sealed class UnreadableFrameTests : IDisposable
         Assert.False((await client.InvokeRawAsync("Ping", "[]")).TryGetProperty("error", out _));
     }
 
+    [Theory]
+    [InlineData("JoinRoom", """[{"roomId":"r","userData":{"k":["\ud800"]}}]""")]
+    [InlineData("JoinRoom", """[{"roomId":"r","userData":{"k":{"\udfff":1}}}]""")]
+    public async Task Free_form_json_with_a_lone_surrogate_is_refused_up_front(string method, string arguments)
+    {
+        using var client = await RawHubClient.ConnectAsync(_app, Tokens.Create("alice"));
+        var answer = await client.InvokeRawAsync(method, arguments);
+        Assert.Equal(ErrorCodes.InvalidArgument, ErrorCodes.Parse(answer.GetProperty("error").GetString()));
+        Assert.False((await client.InvokeRawAsync("Ping", "[]")).TryGetProperty("error", out _));
+    }
+
     [Fact]
     public async Task A_frame_that_is_not_json_is_skipped_and_the_next_one_in_the_same_read_is_served()
     {
