@@ -35,6 +35,8 @@ public sealed class BenchOptions
 
     public Uri? TokenUrl { get; private set; }
 
+    public string PeerJsKey { get; private set; } = "peerjs";
+
     public string RunId { get; private set; } = Guid.NewGuid().ToString("N")[..8];
 
     public int ConnectParallelism { get; private set; } = 32;
@@ -50,9 +52,9 @@ public sealed class BenchOptions
 
     public static string Usage => """
         Signaling.Bench relay --url http://127.0.0.1:5000 [--url http://127.0.0.1:5001]
-            --signing-key <HS256 key> | --token-url http://127.0.0.1:5000/api/dev/tokens
+            --signing-key <HS256 key> | --token-url http://127.0.0.1:5000/api/dev/tokens   (target signaling only)
             [--pairs 100] [--duration 20] [--warmup 5] [--rate 0] [--processes 1]
-            [--issuer signaling] [--audience signaling] [--target signaling]
+            [--issuer signaling] [--audience signaling] [--target signaling|raw|peerjs] [--peerjs-key peerjs]
             [--watch hub1=PID,redis=PID] [--label text] [--json-out file]
         Signaling.Bench md-header
         """;
@@ -99,6 +101,7 @@ public sealed class BenchOptions
                 case "--token-url": o.TokenUrl = new Uri(Value()); break;
                 case "--run-id": o.RunId = Value(); break;
                 case "--target": o.Target = Value(); break;
+                case "--peerjs-key": o.PeerJsKey = Value(); break;
                 case "--connect-parallelism": o.ConnectParallelism = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--watch":
                     foreach (var entry in Value().Split(',', StringSplitOptions.RemoveEmptyEntries))
@@ -124,7 +127,8 @@ public sealed class BenchOptions
                 throw new ArgumentException("--url is required");
             }
 
-            if (o.SigningKey is null && o.TokenUrl is null)
+            // Only our service authenticates with JWTs; the raw floor and PeerJS take the peer id as given.
+            if (o.Target == "signaling" && o.SigningKey is null && o.TokenUrl is null)
             {
                 throw new ArgumentException("--signing-key or --token-url is required");
             }

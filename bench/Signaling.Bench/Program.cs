@@ -32,7 +32,9 @@ using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
 ITargetAdapter target = options.Target switch
 {
     "signaling" => new SignalRTarget(TokenSource(options, http)),
-    _ => throw new ArgumentException($"unknown target '{options.Target}'; known: signaling"),
+    "raw" => new RawTarget(),
+    "peerjs" => new PeerJsTarget(options.PeerJsKey),
+    _ => throw new ArgumentException($"unknown target '{options.Target}'; known: signaling, raw, peerjs"),
 };
 
 if (options.IsChild)

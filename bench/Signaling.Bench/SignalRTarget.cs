@@ -29,9 +29,8 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
     private const byte RecordSeparator = 0x1E;
     private static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(10);
 
-    // Realistic sizes: a browser offer/answer is a few KB, a host/srflx candidate about 200 B.
-    private static readonly string SdpPadding = BuildPadding(2000);
-    private static readonly string CandidatePadding = BuildPadding(160);
+    private static readonly string SdpPadding = RelayPadding.Sdp;
+    private static readonly string CandidatePadding = RelayPadding.Candidate;
 
     private readonly ClientWebSocket socket = new();
     private readonly SemaphoreSlim sendLock = new(1, 1);
@@ -293,16 +292,5 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
         var rest = record[(at + key.Length)..];
         var end = rest.IndexOf((byte)'"');
         return end < 0 ? default : rest[..end];
-    }
-
-    private static string BuildPadding(int length)
-    {
-        var text = new StringBuilder(length);
-        while (text.Length < length)
-        {
-            text.Append("a=candidate 1 udp 2122260223 192.0.2.1 54400 typ host generation 0 ");
-        }
-
-        return text.ToString(0, length);
     }
 }

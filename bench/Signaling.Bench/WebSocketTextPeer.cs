@@ -1,0 +1,148 @@
+using System.Buffers.Text;
+using System.Net.WebSockets;
+using System.Text;
+
+namespace Signaling.Bench;
+
+/// <summary>Payload fillers shared by every adapter, so each target relays the same number of bytes.</summary>
+public static class RelayPadding
+{
+    // Realistic sizes: a browser offer/answer is a few KB, a host/srflx candidate about 200 B.
+    public static readonly string Sdp = Build(2000);
+
+    public static readonly string Candidate = Build(160);
+
+    private static string Build(int length)
+    {
+        var text = new StringBuilder(length);
+        while (text.Length < length)
+        {
+            text.Append("a=candidate 1 udp 2122260223 192.0.2.1 54400 typ host generation 0 ");
+        }
+
+        return text.ToString(0, length);
+    }
+}
+
+/// <summary>
+/// One WebSocket carrying one text message per relay event: what the raw floor and PeerJS have
+/// in common. Subclasses only build outgoing messages and classify incoming ones.
+/// </summary>
+internal abstract class WebSocketTextPeer(string peerId, IRelayHandler handler, RunCounters counters) : IBenchPeer
+{
+    private readonly ClientWebSocket socket = new();
+    private readonly SemaphoreSlim sendLock = new(1, 1);
+    private readonly CancellationTokenSource stop = new();
+    private Task receiving = Task.CompletedTask;
+
+    public string PeerId => peerId;
+
+    protected RunCounters Counters => counters;
+
+    protected CancellationToken Stopping => stop.Token;
+
+    public virtual Task JoinAsync(string roomId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public abstract ValueTask SendAsync(RelayKind kind, string roomId, string toPeerId, long timestamp, CancellationToken cancellationToken);
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        await stop.CancelAsync();
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            if (socket.State == WebSocketState.Open)
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        {
+            // The run is over; a peer that cannot close cleanly is aborted below.
+        }
+
+        socket.Abort();
+        await receiving.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+        socket.Dispose();
+        sendLock.Dispose();
+        stop.Dispose();
+    }
+
+    protected async Task ConnectAsync(Uri uri, CancellationToken cancellationToken)
+    {
+        socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        await socket.ConnectAsync(uri, cancellationToken);
+        receiving = Task.Run(ReceiveLoopAsync, CancellationToken.None);
+    }
+
+    protected async Task SendTextAsync(string message, CancellationToken cancellationToken)
+    {
+        var bytes = Encoding.UTF8.GetBytes(message);
+        await sendLock.WaitAsync(cancellationToken);
+        try
+        {
+            // Cancelling a send aborts a ClientWebSocket; the run's deadline must stop loops, not kill sockets mid-frame.
+            await socket.SendAsync(bytes, WebSocketMessageType.Text, true, CancellationToken.None);
+        }
+        finally
+        {
+            sendLock.Release();
+        }
+    }
+
+    /// <summary>Called for each complete message, on the receive loop.</summary>
+    protected abstract ValueTask OnMessageAsync(ReadOnlyMemory<byte> message);
+
+    protected ValueTask RelayedAsync(RelayKind kind, ReadOnlySpan<byte> message)
+    {
+        var at = message.IndexOf("bts="u8);
+        if (at < 0 || !Utf8Parser.TryParse(message[(at + 4)..], out long sent, out _))
+        {
+            counters.Error($"{peerId}: relayed {kind} without a timestamp");
+            return ValueTask.CompletedTask;
+        }
+
+        return handler.OnRelayAsync(kind, sent);
+    }
+
+    protected virtual void Fail(string detail) => counters.Error($"{peerId}: {detail}");
+
+    private async Task ReceiveLoopAsync()
+    {
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var filled = 0;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    if (filled == buffer.Length)
+                    {
+                        Array.Resize(ref buffer, buffer.Length * 2);
+                    }
+
+                    result = await socket.ReceiveAsync(buffer.AsMemory(filled), stop.Token);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        Fail("server closed the WebSocket");
+                        return;
+                    }
+
+                    filled += result.Count;
+                }
+                while (!result.EndOfMessage);
+
+                await OnMessageAsync(buffer.AsMemory(0, filled));
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        {
+            if (!stop.IsCancellationRequested)
+            {
+                Fail($"receive failed: {e.Message}");
+            }
+        }
+    }
+}
