@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Relay benchmark: our service single-instance (SQLite) vs. two instances behind Redis with
-# every pair split across them. Prints a Markdown table and keeps it in bench/results/.
+# Relay benchmark, side by side in one run: our service single-instance (SQLite), two instances
+# behind Redis with every pair split across them, a raw Kestrel WebSocket relay (the transport
+# floor) and the PeerJS server. Prints a Markdown table and keeps it in bench/results/.
 #
 #   bench/run.sh                       # defaults below
 #   BENCH_DURATION=60 BENCH_PAIRS=200 bench/run.sh
+#   BENCH_TARGETS="single raw" bench/run.sh
 #
-# Env: BENCH_DURATION (s, 20), BENCH_WARMUP (s, 5), BENCH_PAIRS (100), BENCH_RATE (paced
-# total msg/s for the light-load rows, one row per value, "5000 1000"), BENCH_PROCESSES (load generator processes, 1),
+# Env: BENCH_TARGETS (any of single cross raw peerjs, in the order given; all four), BENCH_DURATION
+# (s, 20), BENCH_WARMUP (s, 5), BENCH_PAIRS (100), BENCH_RATE (paced total msg/s for the
+# light-load rows, one row per value, "5000 1000"), BENCH_PROCESSES (load generator processes, 1),
 # BENCH_IDLE (s of the no-client baseline, 10).
 set -euo pipefail
 
@@ -18,6 +21,11 @@ pairs=${BENCH_PAIRS:-100}
 rates=${BENCH_RATE:-5000 1000}
 processes=${BENCH_PROCESSES:-1}
 idle=${BENCH_IDLE:-10}
+targets=${BENCH_TARGETS:-single cross raw peerjs}
+for t in $targets; do
+  case $t in single|cross|raw|peerjs) ;; *) echo "unknown target '$t' in BENCH_TARGETS (known: single cross raw peerjs)" >&2; exit 2 ;; esac
+done
+wants() { [[ " $targets " == *" $1 "* ]]; }
 # Any 32+ byte key: the generator mints its own HS256 tokens with it.
 key="bench-only-signing-key-$(date +%s)-0123456789abcdef"
 
@@ -61,7 +69,7 @@ stop_pid() {
 log "building Release"
 dotnet build Signaling.sln -c Release -warnaserror -nologo -v q >&2
 
-if ! command -v redis-server >/dev/null 2>&1; then
+if wants cross && ! command -v redis-server >/dev/null 2>&1; then
   log "installing redis-server"
   sudo_cmd=""; [[ $(id -u) == 0 ]] || sudo_cmd=sudo
   $sudo_cmd apt-get update -qq >/dev/null
@@ -72,6 +80,18 @@ fi
 
 hub_dll=$root/Signaling.Hub/bin/Release/net10.0/Signaling.Hub.dll
 bench_dll=$root/bench/Signaling.Bench/bin/Release/net10.0/Signaling.Bench.dll
+raw_dll=$root/bench/RawRelay/bin/Release/net10.0/RawRelay.dll
+peerjs_dir=$root/bench/peers/peerjs
+
+if wants peerjs; then
+  command -v npm >/dev/null 2>&1 || { log "peerjs needs node and npm"; exit 1; }
+  # The lockfile pins the exact server measured; npm ci reinstalls only when it changed.
+  if [[ ! -f $peerjs_dir/node_modules/peer/package.json || $peerjs_dir/package-lock.json -nt $peerjs_dir/node_modules/.package-lock.json ]]; then
+    log "installing the PeerJS server (npm ci in bench/peers/peerjs)"
+    (cd "$peerjs_dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  fi
+  peerjs_version=$(node -p "require('$peerjs_dir/node_modules/peer/package.json').version")
+fi
 
 # Starts one hub; sets $hub_pid and $hub_url. Extra args are ASP.NET Core --Key=Value settings.
 start_hub() {
@@ -109,7 +129,36 @@ start_redis() {
   log "redis pid $redis_pid on port $redis_port"
 }
 
+# The raw floor: Kestrel WebSockets, no SignalR. Sets $raw_pid and $raw_url.
+start_raw() {
+  local port; port=$(free_port)
+  ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
+    dotnet "$raw_dll" --urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning \
+    >"$work/raw.log" 2>&1 &
+  raw_pid=$!
+  pids+=("$raw_pid")
+  raw_url="http://127.0.0.1:$port"
+  wait_http "$raw_url/health" || { cat "$work/raw.log" >&2; exit 1; }
+  log "raw pid $raw_pid at $raw_url"
+}
+
+# The PeerJS server's own CLI, run by node directly (not npx) so the PID watched is the server's.
+# Its concurrent_limit (5,000 clients) is raised for the same reason as our rate limiter; it has
+# no rate or size limit of its own, and the generator heartbeats well inside alive_timeout (60 s).
+start_peerjs() {
+  local port; port=$(free_port)
+  node "$peerjs_dir/node_modules/peer/dist/bin/peerjs.js" --host 127.0.0.1 --port "$port" \
+    --concurrent_limit 1000000 >"$work/peerjs.log" 2>&1 &
+  peerjs_pid=$!
+  pids+=("$peerjs_pid")
+  peerjs_url="http://127.0.0.1:$port"
+  wait_http "$peerjs_url/" || { cat "$work/peerjs.log" >&2; exit 1; }
+  log "peerjs pid $peerjs_pid at $peerjs_url"
+}
+
 rows=()
+# Extra generator arguments for the target being measured (set before each target's runs).
+target_args=()
 # run_relay <label> <watch list> <rate or 0> <url>...
 run_relay() {
   local label=$1 watch=$2 load=$3; shift 3
@@ -119,7 +168,7 @@ run_relay() {
   [[ $load == 0 ]] || rate_args=(--rate "$load")
   log "run: $label"
   local row
-  row=$(dotnet "$bench_dll" relay "${urls[@]}" --signing-key "$key" --pairs "$pairs" \
+  row=$(dotnet "$bench_dll" relay "${urls[@]}" "${target_args[@]}" --pairs "$pairs" \
     --duration "$duration" --warmup "$warmup" --processes "$processes" \
     --watch "$watch" --label "$label" ${rate_args[@]+"${rate_args[@]}"})
   rows+=("$row")
@@ -129,32 +178,66 @@ run_relay() {
 run_idle() {
   local label=$1 watch=$2 url=$3
   log "idle: $label"
-  rows+=("$(dotnet "$bench_dll" relay --url "$url" --signing-key "$key" --pairs 0 --warmup 0 \
+  rows+=("$(dotnet "$bench_dll" relay --url "$url" "${target_args[@]}" --pairs 0 --warmup 0 \
     --duration "$idle" --watch "$watch" --label "$label")")
 }
 
 loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# (a) one instance, embedded SQLite store, no Redis.
-start_hub single
-run_idle "single (SQLite)" "hub=$hub_pid" "$hub_url"
-run_relay "single (SQLite)" "hub=$hub_pid" 0 "$hub_url"
-for rate in $rates; do
-  run_relay "single (SQLite)" "hub=$hub_pid" "$rate" "$hub_url"
-done
-stop_pid "$hub_pid"
+run_target() {
+  case $1 in
+    single)
+      # One instance, embedded SQLite store, no Redis.
+      target_args=(--target signaling --signing-key "$key")
+      start_hub single
+      run_idle "single (SQLite)" "hub=$hub_pid" "$hub_url"
+      run_relay "single (SQLite)" "hub=$hub_pid" 0 "$hub_url"
+      for rate in $rates; do
+        run_relay "single (SQLite)" "hub=$hub_pid" "$rate" "$hub_url"
+      done
+      stop_pid "$hub_pid"
+      ;;
+    cross)
+      # Two instances sharing Redis (store + backplane); every pair has A on one, B on the other.
+      target_args=(--target signaling --signing-key "$key")
+      start_redis
+      local redis_args=(--Signaling:Storage:Provider=Redis --Signaling:Redis:ConnectionString="127.0.0.1:$redis_port" --Signaling:Redis:KeyPrefix=bench:)
+      start_hub hub1 "${redis_args[@]}"; local hub1_pid=$hub_pid hub1_url=$hub_url
+      start_hub hub2 "${redis_args[@]}"; local hub2_pid=$hub_pid hub2_url=$hub_url
+      local watch="hub1=$hub1_pid,hub2=$hub2_pid,redis=$redis_pid"
+      run_idle "cross-instance (2 × Redis)" "$watch" "$hub1_url"
+      run_relay "cross-instance (2 × Redis)" "$watch" 0 "$hub1_url" "$hub2_url"
+      for rate in $rates; do
+        run_relay "cross-instance (2 × Redis)" "$watch" "$rate" "$hub1_url" "$hub2_url"
+      done
+      stop_pid "$hub1_pid"; stop_pid "$hub2_pid"; stop_pid "$redis_pid"
+      ;;
+    raw)
+      target_args=(--target raw)
+      start_raw
+      run_idle "raw floor (Kestrel WebSocket)" "raw=$raw_pid" "$raw_url"
+      run_relay "raw floor (Kestrel WebSocket)" "raw=$raw_pid" 0 "$raw_url"
+      for rate in $rates; do
+        run_relay "raw floor (Kestrel WebSocket)" "raw=$raw_pid" "$rate" "$raw_url"
+      done
+      stop_pid "$raw_pid"
+      ;;
+    peerjs)
+      target_args=(--target peerjs)
+      start_peerjs
+      run_idle "PeerJS server $peerjs_version" "peerjs=$peerjs_pid" "$peerjs_url"
+      run_relay "PeerJS server $peerjs_version" "peerjs=$peerjs_pid" 0 "$peerjs_url"
+      for rate in $rates; do
+        run_relay "PeerJS server $peerjs_version" "peerjs=$peerjs_pid" "$rate" "$peerjs_url"
+      done
+      stop_pid "$peerjs_pid"
+      ;;
+  esac
+}
 
-# (b) two instances sharing Redis (store + backplane); every pair has A on one, B on the other.
-start_redis
-redis_args=(--Signaling:Storage:Provider=Redis --Signaling:Redis:ConnectionString="127.0.0.1:$redis_port" --Signaling:Redis:KeyPrefix=bench:)
-start_hub hub1 "${redis_args[@]}"; hub1_pid=$hub_pid; hub1_url=$hub_url
-start_hub hub2 "${redis_args[@]}"; hub2_pid=$hub_pid; hub2_url=$hub_url
-run_idle "cross-instance (2 × Redis)" "hub1=$hub1_pid,hub2=$hub2_pid,redis=$redis_pid" "$hub1_url"
-run_relay "cross-instance (2 × Redis)" "hub1=$hub1_pid,hub2=$hub2_pid,redis=$redis_pid" 0 "$hub1_url" "$hub2_url"
-for rate in $rates; do
-  run_relay "cross-instance (2 × Redis)" "hub1=$hub1_pid,hub2=$hub2_pid,redis=$redis_pid" "$rate" "$hub1_url" "$hub2_url"
+for t in $targets; do
+  run_target "$t"
 done
-stop_pid "$hub1_pid"; stop_pid "$hub2_pid"; stop_pid "$redis_pid"
 
 mkdir -p bench/results
 out=bench/results/$(date -u +%Y%m%dT%H%M%SZ).md
@@ -162,10 +245,11 @@ out=bench/results/$(date -u +%Y%m%dT%H%M%SZ).md
   echo "# Relay benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
   echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(free -m | awk '/Mem:/ {print $2}') MiB RAM"
-  echo "- .NET SDK $(dotnet --version), $(redis-server --version | cut -d' ' -f1-3)"
+  echo "- .NET SDK $(dotnet --version)$(wants cross && echo ", $(redis-server --version | cut -d' ' -f1-3)")$(wants peerjs && echo ", node $(node --version), PeerJS server (npm peer) $peerjs_version")"
+  echo "- targets: $targets"
   echo "- load average before: $loadavg_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- pairs $pairs, warmup ${warmup} s, measured ${duration} s, generator processes $processes, paced rates: $rates msg/s"
-  echo "- command: BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_PAIRS=$pairs BENCH_RATE='$rates' BENCH_PROCESSES=$processes BENCH_IDLE=$idle bench/run.sh"
+  echo "- command: BENCH_TARGETS='$targets' BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_PAIRS=$pairs BENCH_RATE='$rates' BENCH_PROCESSES=$processes BENCH_IDLE=$idle bench/run.sh"
   echo
   dotnet "$bench_dll" md-header
   printf '%s\n' "${rows[@]}"
