@@ -21,6 +21,41 @@ public sealed class NetworkDropTests(ITestOutputHelper output)
     [Fact]
     public async Task A_drop_shorter_than_the_stateful_reconnect_window_loses_no_relayed_message()
     {
+        var run = await RunAsync(stateful: true);
+        var r = run.Result;
+        Assert.True(r.GetProperty("error").ValueKind == JsonValueKind.Null && r.GetProperty("sendError").ValueKind == JsonValueKind.Null, r.ToString());
+        // The cut really hit a live connection, and B's client came back through the proxy on a new socket.
+        Assert.True(run.Cut >= 1, "no connection of B's was open when the test cut");
+        Assert.True(run.AcceptedAfter > run.AcceptedBefore, $"B never reconnected through the proxy: {r}");
+        Assert.Equal(2, r.GetProperty("bSockets").GetInt32());
+        // Reconnected as the same SignalR connection: no close, no PeerLeft for the room.
+        Assert.Equal(JsonValueKind.Null, r.GetProperty("bClosed").ValueKind);
+        Assert.True(r.GetProperty("bSameConnection").GetBoolean(), r.ToString());
+        Assert.Equal(0, r.GetProperty("peerLeftSeenByA").GetArrayLength());
+        // A kept sending through the drop and well after it.
+        Assert.True(r.GetProperty("sent").GetInt32() >= r.GetProperty("sentAtCut").GetInt32() + AfterCut, r.ToString());
+        Assert.Equal(0, r.GetProperty("missing").GetInt32());
+        Assert.Equal(0, r.GetProperty("duplicates").GetInt32());
+        Assert.Equal(0, r.GetProperty("outOfOrder").GetInt32());
+        Assert.True(r.GetProperty("inOrderExactlyOnce").GetBoolean(), r.ToString());
+    }
+
+    /// <summary>
+    /// The control: the same cut under a client that did not opt in ends its connection, so the
+    /// test above passes because of stateful reconnect, not because the cut missed.
+    /// </summary>
+    [Fact]
+    public async Task The_same_drop_ends_a_connection_without_stateful_reconnect()
+    {
+        var run = await RunAsync(stateful: false);
+        var r = run.Result;
+        Assert.True(run.Cut >= 1, "no connection of B's was open when the test cut");
+        Assert.NotEqual(JsonValueKind.Null, r.GetProperty("bClosed").ValueKind);
+        Assert.Equal(1, r.GetProperty("bSockets").GetInt32());
+    }
+
+    private async Task<DropRun> RunAsync(bool stateful)
+    {
         await EnsureNodePackagesAsync();
         await using var service = await SignalingProcess.StartAsync(new Dictionary<string, string?>
         {
@@ -42,6 +77,7 @@ public sealed class NetworkDropTests(ITestOutputHelper output)
             before = BeforeCut,
             after = AfterCut,
             timeoutMs = (int)TimeSpan.FromSeconds(30).TotalMilliseconds,
+            stateful,
         });
 
         var start = new ProcessStartInfo("node") { WorkingDirectory = ScriptDirectory, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -52,7 +88,7 @@ public sealed class NetworkDropTests(ITestOutputHelper output)
         using var limit = new CancellationTokenSource(ScriptTimeout);
         JsonElement? result = null;
         var cut = 0;
-        var acceptedBeforeCut = 0;
+        var acceptedBefore = 0;
         try
         {
             while (await node.StandardOutput.ReadLineAsync(limit.Token) is { } line)
@@ -62,7 +98,7 @@ public sealed class NetworkDropTests(ITestOutputHelper output)
                 switch (message.GetProperty("event").GetString())
                 {
                     case "cut-me":
-                        acceptedBeforeCut = proxyB.Accepted;
+                        acceptedBefore = proxyB.Accepted;
                         cut = proxyB.CutAll();
                         await node.StandardInput.WriteLineAsync("cut");
                         await node.StandardInput.FlushAsync(limit.Token);
@@ -84,23 +120,10 @@ public sealed class NetworkDropTests(ITestOutputHelper output)
         }
 
         Assert.True(result is not null, $"the script gave no result; stderr:\n{await stderr}\nservice:\n{service.Output}");
-        var r = result.Value;
-        Assert.True(r.GetProperty("error").ValueKind == JsonValueKind.Null, $"{r}\nstderr:\n{await stderr}");
-        // The cut really hit a live connection, and B's client came back through the proxy on a new socket.
-        Assert.True(cut >= 1, "no connection of B's was open when the test cut");
-        Assert.True(proxyB.Accepted > acceptedBeforeCut, $"B never reconnected through the proxy: {r}");
-        Assert.Equal(2, r.GetProperty("bSockets").GetInt32());
-        // Reconnected as the same SignalR connection: no close, no PeerLeft/PeerJoined churn for the room.
-        Assert.Equal(JsonValueKind.Null, r.GetProperty("bClosed").ValueKind);
-        Assert.True(r.GetProperty("bSameConnection").GetBoolean(), r.ToString());
-        Assert.Equal(0, r.GetProperty("peerLeftSeenByA").GetArrayLength());
-        // Messages were still being sent when the connection went down.
-        Assert.True(r.GetProperty("sent").GetInt32() >= r.GetProperty("sentAtCut").GetInt32() + AfterCut, r.ToString());
-        Assert.Equal(0, r.GetProperty("missing").GetInt32());
-        Assert.Equal(0, r.GetProperty("duplicates").GetInt32());
-        Assert.Equal(0, r.GetProperty("outOfOrder").GetInt32());
-        Assert.True(r.GetProperty("inOrderExactlyOnce").GetBoolean(), r.ToString());
+        return new DropRun(result.Value, cut, acceptedBefore, proxyB.Accepted);
     }
+
+    private sealed record DropRun(JsonElement Result, int Cut, int AcceptedBefore, int AcceptedAfter);
 
     /// <summary>The packages come from npm like any Node project's; installing them once per output directory keeps reruns offline.</summary>
     private static async Task EnsureNodePackagesAsync()

@@ -4,7 +4,8 @@
 // not acknowledged: B checks that every number arrives exactly once and in order.
 //
 // Protocol with the test, one JSON object per line:
-//   argv[2]  config { urlA, urlB, tokenA, tokenB, roomId, before, after }
+//   argv[2]  config { urlA, urlB, tokenA, tokenB, peerB, roomId, before, after, timeoutMs,
+//            stateful } — stateful: false is the control run, B without stateful reconnect
 //   stdout   {"event":"cut-me"} once B has received `before` messages; the test cuts B's proxy,
 //            then writes "cut" on stdin; A keeps sending throughout and sends `after` more
 //            messages after "cut" arrives.
@@ -20,22 +21,29 @@ let cutAcknowledged;
 const cutDone = new Promise((resolve) => { cutAcknowledged = resolve; });
 createInterface({ input: process.stdin }).on("line", (line) => { if (line.trim() === "cut") cutAcknowledged(); });
 
-// Counting B's sockets is the evidence that the transport really was replaced, not merely idle.
+// Counting B's sockets is the evidence that the transport really was replaced, not merely idle;
+// the gap between the first one closing and the second opening is how long B was off the network.
 let bSockets = 0;
+let bDroppedAt = null;
+let bGapMs = null;
 class CountingWebSocket extends WebSocket {
-  constructor(...args) { super(...args); bSockets++; }
+  constructor(...args) {
+    super(...args);
+    bSockets++;
+    this.on("open", () => { if (bDroppedAt !== null && bGapMs === null) bGapMs = Number(process.hrtime.bigint() - bDroppedAt) / 1e6; });
+    this.on("close", () => { if (bDroppedAt === null) bDroppedAt = process.hrtime.bigint(); });
+  }
 }
 
 const connect = async (url, token, webSocket) => {
-  const c = new signalR.HubConnectionBuilder()
+  const builder = new signalR.HubConnectionBuilder()
     .withUrl(`${url}/hubs/signaling`, {
       accessTokenFactory: () => token,
       transport: signalR.HttpTransportType.WebSockets,
       ...(webSocket ? { WebSocket: webSocket } : {}),
     })
-    .withStatefulReconnect()
-    .configureLogging(signalR.LogLevel.Warning)
-    .build();
+    .configureLogging(signalR.LogLevel.None);
+  const c = (config.stateful ? builder.withStatefulReconnect() : builder).build();
   await c.start();
   return c;
 };
@@ -70,6 +78,7 @@ let sent = 0;
 let cut = false;
 let sentAtCut = null;
 let afterCut = 0;
+let sendError = null;
 cutDone.then(() => { cut = true; sentAtCut = sent; });
 beforeReached.then(() => emit({ event: "cut-me" }));
 
@@ -77,11 +86,18 @@ const sending = (async () => {
   // A's own connection is not cut: every invoke resolves once the server has handed the message on.
   while (!cut || afterCut < config.after) {
     const seq = sent + 1;
-    await a.invoke("IceCandidate", {
-      roomId: config.roomId,
-      toPeerId: config.peerB,
-      candidate: { candidate: `candidate:1 1 udp 2122260223 192.0.2.1 ${50000 + (seq % 10000)} typ host seq=${seq}`, sdpMid: "0", sdpMLineIndex: 0 },
-    });
+    // Without stateful reconnect B leaves the room, and relays to it are refused: the control run stops there.
+    if (bClosed !== null) return;
+    try {
+      await a.invoke("IceCandidate", {
+        roomId: config.roomId,
+        toPeerId: config.peerB,
+        candidate: { candidate: `candidate:1 1 udp 2122260223 192.0.2.1 ${50000 + (seq % 10000)} typ host seq=${seq}`, sdpMid: "0", sdpMLineIndex: 0 },
+      });
+    } catch (e) {
+      sendError = String(e);
+      return;
+    }
     sent = seq;
     if (cut) afterCut++;
   }
@@ -92,7 +108,7 @@ try {
   await Promise.race([sending, failAfter(config.timeoutMs, "sending")]);
   total = sent;
   if (received.length >= total) reachedTotal();
-  await Promise.race([allReceived, failAfter(config.timeoutMs, "receiving")]);
+  if (bClosed === null) await Promise.race([allReceived, failAfter(config.timeoutMs, "receiving")]);
 } catch (e) {
   error = String(e);
 }
@@ -109,6 +125,9 @@ emit({
   error,
   sent,
   sentAtCut,
+  sendError,
+  stateful: config.stateful,
+  bGapMs,
   received: received.length,
   missing: missing.length,
   firstMissing: missing.slice(0, 10),
