@@ -15,6 +15,7 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly ConcurrentDictionary<int, (Socket Client, Socket Server)> _links = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
+    private TaskCompletionSource? _down;
     private int _nextLink;
     private int _accepted;
 
@@ -54,8 +55,17 @@ public sealed class TcpProxy : IAsyncDisposable
         return cut;
     }
 
+    /// <summary>
+    /// The path is down: new connections are accepted (the SYN is not refused) but carry nothing
+    /// until <see cref="BringUp"/>, as a client's reconnect attempt stalls while a network is gone.
+    /// </summary>
+    public void TakeDown() => Interlocked.CompareExchange(ref _down, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
+
+    public void BringUp() => Interlocked.Exchange(ref _down, null)?.TrySetResult();
+
     public async ValueTask DisposeAsync()
     {
+        BringUp();
         await _stop.CancelAsync();
         _listener.Stop();
         CutAll();
@@ -101,6 +111,11 @@ public sealed class TcpProxy : IAsyncDisposable
         var id = Interlocked.Increment(ref _nextLink);
         try
         {
+            if (Volatile.Read(ref _down) is { } down)
+            {
+                await down.Task.WaitAsync(_stop.Token);
+            }
+
             await server.ConnectAsync(_upstream, _stop.Token);
             _links[id] = (client, server);
             // Either direction ending (EOF, reset, or a cut) ends the link: a half-open relay would hide the drop.

@@ -18,10 +18,14 @@ public sealed class NetworkDropTests(ITestOutputHelper output)
     private static readonly TimeSpan ScriptTimeout = TimeSpan.FromSeconds(90);
     private static readonly string ScriptDirectory = Path.Combine(AppContext.BaseDirectory, "Reliability", "node");
 
-    [Fact]
-    public async Task A_drop_shorter_than_the_stateful_reconnect_window_loses_no_relayed_message()
+    /// <param name="downMs">How long the path stays down after the cut: 0 is a reset connection on a working network;
+    /// otherwise the client's immediate reconnect attempt stalls that long, as during a real outage.</param>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2000)]
+    public async Task A_drop_shorter_than_the_stateful_reconnect_window_loses_no_relayed_message(int downMs)
     {
-        var run = await RunAsync(stateful: true);
+        var run = await RunAsync(stateful: true, TimeSpan.FromMilliseconds(downMs));
         var r = run.Result;
         Assert.True(r.GetProperty("error").ValueKind == JsonValueKind.Null && r.GetProperty("sendError").ValueKind == JsonValueKind.Null, r.ToString());
         // The cut really hit a live connection, and B's client came back through the proxy on a new socket.
@@ -32,6 +36,8 @@ public sealed class NetworkDropTests(ITestOutputHelper output)
         Assert.Equal(JsonValueKind.Null, r.GetProperty("bClosed").ValueKind);
         Assert.True(r.GetProperty("bSameConnection").GetBoolean(), r.ToString());
         Assert.Equal(0, r.GetProperty("peerLeftSeenByA").GetArrayLength());
+        // B was off the network at least as long as the outage lasted.
+        Assert.True(r.GetProperty("bGapMs").GetDouble() >= downMs, r.ToString());
         // A kept sending through the drop and well after it.
         Assert.True(r.GetProperty("sent").GetInt32() >= r.GetProperty("sentAtCut").GetInt32() + AfterCut, r.ToString());
         Assert.Equal(0, r.GetProperty("missing").GetInt32());
@@ -47,14 +53,14 @@ public sealed class NetworkDropTests(ITestOutputHelper output)
     [Fact]
     public async Task The_same_drop_ends_a_connection_without_stateful_reconnect()
     {
-        var run = await RunAsync(stateful: false);
+        var run = await RunAsync(stateful: false, TimeSpan.Zero);
         var r = run.Result;
         Assert.True(run.Cut >= 1, "no connection of B's was open when the test cut");
         Assert.NotEqual(JsonValueKind.Null, r.GetProperty("bClosed").ValueKind);
         Assert.Equal(1, r.GetProperty("bSockets").GetInt32());
     }
 
-    private async Task<DropRun> RunAsync(bool stateful)
+    private async Task<DropRun> RunAsync(bool stateful, TimeSpan down)
     {
         await EnsureNodePackagesAsync();
         await using var service = await SignalingProcess.StartAsync(new Dictionary<string, string?>
@@ -99,9 +105,21 @@ public sealed class NetworkDropTests(ITestOutputHelper output)
                 {
                     case "cut-me":
                         acceptedBefore = proxyB.Accepted;
+                        if (down > TimeSpan.Zero)
+                        {
+                            proxyB.TakeDown();
+                        }
+
                         cut = proxyB.CutAll();
                         await node.StandardInput.WriteLineAsync("cut");
                         await node.StandardInput.FlushAsync(limit.Token);
+                        if (down > TimeSpan.Zero)
+                        {
+                            // The outage's length is the fault being injected, not a wait for something to happen.
+                            await Task.Delay(down, limit.Token);
+                            proxyB.BringUp();
+                        }
+
                         break;
                     case "result":
                         result = message.Clone();

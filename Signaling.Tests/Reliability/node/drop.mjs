@@ -26,11 +26,12 @@ createInterface({ input: process.stdin }).on("line", (line) => { if (line.trim()
 let bSockets = 0;
 let bDroppedAt = null;
 let bGapMs = null;
+let sentWhenBack = null;
 class CountingWebSocket extends WebSocket {
   constructor(...args) {
     super(...args);
     bSockets++;
-    this.on("open", () => { if (bDroppedAt !== null && bGapMs === null) bGapMs = Number(process.hrtime.bigint() - bDroppedAt) / 1e6; });
+    this.on("open", () => { if (bDroppedAt !== null && bGapMs === null) { bGapMs = Number(process.hrtime.bigint() - bDroppedAt) / 1e6; sentWhenBack = sent; } });
     this.on("close", () => { if (bDroppedAt === null) bDroppedAt = process.hrtime.bigint(); });
   }
 }
@@ -128,6 +129,8 @@ emit({
   sendError,
   stateful: config.stateful,
   bGapMs,
+  // Acknowledged by the server while B had no socket: these reached B only from the server's replay buffer.
+  sentWhileDown: sentWhenBack === null ? null : sentWhenBack - sentAtCut,
   received: received.length,
   missing: missing.length,
   firstMissing: missing.slice(0, 10),
