@@ -9,7 +9,7 @@
 #
 # Env: SOAK_DURATION (s, 600), SOAK_CONNECTIONS (2000), SOAK_RATE (numbered msg/s offered by all
 # connections together, 2000), SOAK_HOLD (s a wave stays in its rooms, 10), SOAK_COHORTS (4),
-# SOAK_MAX_RSS_GROWTH_MIB (384: end minus start, see docs/reliability.md), SOAK_MAX_FD_GROWTH (64:
+# SOAK_MAX_RSS_GROWTH_MIB (512: end minus start, see docs/reliability.md), SOAK_MAX_FD_GROWTH (64:
 # SQLite pools connections, three descriptors each, and assemblies load lazily; the server's
 # sockets are bounded separately, at +4).
 set -euo pipefail
@@ -21,7 +21,7 @@ connections=${SOAK_CONNECTIONS:-2000}
 rate=${SOAK_RATE:-2000}
 hold=${SOAK_HOLD:-10}
 cohorts=${SOAK_COHORTS:-4}
-max_rss=${SOAK_MAX_RSS_GROWTH_MIB:-384}
+max_rss=${SOAK_MAX_RSS_GROWTH_MIB:-512}
 max_fd=${SOAK_MAX_FD_GROWTH:-64}
 # Any 32+ byte key: the generator mints its own HS256 tokens with it.
 key="soak-only-signing-key-$(date +%s)-0123456789abcdef"

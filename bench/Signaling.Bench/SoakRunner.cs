@@ -32,14 +32,14 @@ public sealed class SoakOptions
 
     public int HubPid { get; private set; }
 
-    public double MaxRssGrowthMiB { get; private set; } = 384;
+    public double MaxRssGrowthMiB { get; private set; } = 512;
 
     public int MaxFdGrowth { get; private set; } = 64;
 
     public static string Usage => """
         Signaling.Bench soak --url http://127.0.0.1:5000 --signing-key <HS256 key> --hub-pid <PID>
             [--connections 2000] [--room-size 4] [--cohorts 4] [--duration 600] [--hold 10]
-            [--rate 2000] [--connect-parallelism 16] [--max-rss-growth-mib 384] [--max-fd-growth 64]
+            [--rate 2000] [--connect-parallelism 16] [--max-rss-growth-mib 512] [--max-fd-growth 64]
             [--issuer signaling] [--audience signaling]
         """;
 
@@ -117,12 +117,13 @@ public static class SoakRunner
         var clock = Stopwatch.StartNew();
         using var sampling = new CancellationTokenSource();
         var peak = new ServerSample(before.RssMiB, before.Fds);
-        var sampler = SamplePeakAsync(pid, peak, clock, counters, sampling.Token);
 
         // Reported, not checked: the server GC sizes its heap to the first load and keeps it, so most start-to-end growth
         // happens in the first waves; a leak shows as growth that goes on after them.
         ServerSample? warm = null;
         var firstWavesDone = 0;
+        var floors = new double[] { double.NaN, double.NaN };
+        var sampler = SamplePeakAsync(pid, peak, clock, counters, () => warm is not null, floors, options.Duration / 2, sampling.Token);
         var cohortSize = options.Connections / options.Cohorts;
         var period = TimeSpan.FromSeconds(options.Connections / options.Rate);
         await Task.WhenAll(Enumerable.Range(0, options.Cohorts).Select(cohort => Task.Run(async () =>
@@ -181,6 +182,7 @@ public static class SoakRunner
         Console.WriteLine(string.Create(i, $"cycles {counters.Cycles}, connections opened {counters.Connections}, messages acknowledged {counters.Sent}, delivered {counters.Delivered}, server relayed counter +{relayed}"));
         Console.WriteLine(string.Create(i, $"lost {counters.Lost}, misrouted {counters.MisroutedCount}, out of order or duplicated {counters.OutOfOrderCount}, errors {counters.Errors}"));
         Console.WriteLine(string.Create(i, $"server pid {pid}: RSS start {before.RssMiB:F0} MiB, after first waves {warm.RssMiB:F0}, peak {peak.RssMiB:F0}, end {after.RssMiB:F0} (growth {after.RssMiB - before.RssMiB:+0;-0} MiB, bound {options.MaxRssGrowthMiB:F0}); open fds start {before.Fds}, peak {peak.Fds}, end {after.Fds} (growth {after.Fds - before.Fds:+0;-0}, bound {options.MaxFdGrowth}; sockets {before.Sockets} → {after.Sockets}, bound +{MaxSocketGrowth})"));
+        Console.WriteLine(string.Create(i, $"server RSS floor under load (lowest 2-s sample after the first waves): first half {floors[0]:F0} MiB, second half {floors[1]:F0} MiB"));
         Console.WriteLine($"server fds by kind: start {before.Kinds}; end {after.Kinds}");
         Console.WriteLine(string.Create(i, $"stats after {settle.Elapsed.TotalSeconds:F1} s: connections.active {Active(stats, "connections")}, peers.active {Active(stats, "peers")}"));
         foreach (var sample in counters.Samples)
@@ -201,7 +203,11 @@ public static class SoakRunner
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
 
-    private static async Task SamplePeakAsync(int pid, ServerSample peak, Stopwatch clock, SoakCounters counters, CancellationToken cancellationToken)
+    /// <summary>
+    /// Also keeps the lowest RSS seen in each half of the load once every cohort has cycled: the server GC's sawtooth
+    /// swings by hundreds of MiB, but its floor only rises when live data does.
+    /// </summary>
+    private static async Task SamplePeakAsync(int pid, ServerSample peak, Stopwatch clock, SoakCounters counters, Func<bool> warm, double[] floors, TimeSpan half, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2));
         var tick = 0;
@@ -212,6 +218,12 @@ public static class SoakRunner
                 var now = ServerSample.Take(pid);
                 peak.RssMiB = Math.Max(peak.RssMiB, now.RssMiB);
                 peak.Fds = Math.Max(peak.Fds, now.Fds);
+                if (warm() && counters.Cycles > 0)
+                {
+                    var which = clock.Elapsed < half ? 0 : 1;
+                    floors[which] = double.IsNaN(floors[which]) ? now.RssMiB : Math.Min(floors[which], now.RssMiB);
+                }
+
                 // A trend line on stderr: a leak shows as RSS that keeps climbing across waves, not as one high figure.
                 if (++tick % 15 == 0)
                 {
