@@ -21,6 +21,7 @@ internal sealed class SoakPeer : IAsyncDisposable
     private readonly SemaphoreSlim sendLock = new(1, 1);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string?>> calls = new();
     private readonly CancellationTokenSource stop = new();
+    private readonly CancellationTokenSource stopPinging = new();
     private readonly Dictionary<string, long> lastSeqFrom = new(StringComparer.Ordinal);
     private readonly SoakCounters counters;
     private readonly Lock receivedLock = new();
@@ -106,25 +107,36 @@ internal sealed class SoakPeer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Volatile.Write(ref closing, true);
-        await stop.CancelAsync();
+        // Only the pings stop here: cancelling the pending receive would abort the socket instead of closing it.
+        await stopPinging.CancelAsync();
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            if (socket.State == WebSocketState.Open)
+            await sendLock.WaitAsync(timeout.Token);
+            try
             {
-                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
             }
+            finally
+            {
+                sendLock.Release();
+            }
+
+            // The receive loop ends when the server's close frame arrives: that is the close handshake completing.
+            await receiving.WaitAsync(timeout.Token);
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or TimeoutException)
         {
-            counters.Error($"{PeerId}: no clean close: {e.Message}");
+            counters.Error($"{PeerId}: no clean close within 5 s: {e.GetType().Name}: {e.Message} (socket {socket.State})");
         }
 
+        await stop.CancelAsync();
         socket.Abort();
         await Task.WhenAll(receiving, pinging).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
         socket.Dispose();
         sendLock.Dispose();
         stop.Dispose();
+        stopPinging.Dispose();
     }
 
     private async Task InvokeAsync(string target, string argument)
@@ -171,7 +183,7 @@ internal sealed class SoakPeer : IAsyncDisposable
         using var timer = new PeriodicTimer(PingInterval);
         try
         {
-            while (await timer.WaitForNextTickAsync(stop.Token))
+            while (await timer.WaitForNextTickAsync(stopPinging.Token))
             {
                 await SendRawAsync("{\"type\":6}\u001e");
             }
@@ -198,6 +210,7 @@ internal sealed class SoakPeer : IAsyncDisposable
                 var result = await socket.ReceiveAsync(buffer.AsMemory(filled), stop.Token);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
+                    // Expected only as the answer to our own close.
                     Fail("server closed the WebSocket");
                     return;
                 }
