@@ -64,9 +64,17 @@ else
 fi
 rm -f "$e2e_log"
 
-# One plain closing line for CI: totals over every test project plus the smoke test.
+echo "== soak (1 minute; the 10-minute soak is bench/soak.sh on its own)"
+# 2,000 connections join, relay numbered messages and leave in waves against a service the script
+# starts and stops by PID; it exits non-zero on any lost or misrouted message, on RSS or descriptor
+# growth past its bound, or when /api/stats does not come back to zero.
+soak_ok=0
+SOAK_DURATION=60 "$root/bench/soak.sh" && soak_ok=1
+
+# One plain closing line for CI: totals over every test project, the browser tests, the smoke test and the soak.
 passed=$( (grep -oE 'Passed: +[0-9]+' "$log" || true) | awk '{s+=$2} END {print s+0}')
 failed=$( (grep -oE 'Failed: +[0-9]+' "$log" || true) | awk '{s+=$2} END {print s+0}')
 [ "$ok" = 1 ] && passed=$((passed + 1)) || failed=$((failed + 1))
+[ "$soak_ok" = 1 ] && passed=$((passed + 1)) || failed=$((failed + 1))
 echo "tests: $passed passed, $failed failed"
-if [ "$status" -ne 0 ] || [ "$smoke_status" -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi
+if [ "$status" -ne 0 ] || [ "$smoke_status" -ne 0 ] || [ "$soak_ok" -ne 1 ] || [ "$failed" -ne 0 ]; then exit 1; fi

@@ -13,18 +13,24 @@ try
         return 0;
     }
 
+    if (args is ["soak", ..])
+    {
+        return await SoakRunner.RunAsync(SoakOptions.Parse(args));
+    }
+
     options = BenchOptions.Parse(args);
 }
 catch (Exception e) when (e is ArgumentException or FormatException)
 {
     Console.Error.WriteLine(e.Message);
     Console.Error.WriteLine(BenchOptions.Usage);
+    Console.Error.WriteLine(SoakOptions.Usage);
     return 2;
 }
 
 if (options.Scenario != "relay")
 {
-    Console.Error.WriteLine($"unknown scenario '{options.Scenario}'; known: relay");
+    Console.Error.WriteLine($"unknown scenario '{options.Scenario}'; known: relay, soak");
     return 2;
 }
 
