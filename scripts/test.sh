@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 root=$(pwd)
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+results=$(mktemp -d)
+trap 'rm -rf "$log" "$results"' EXIT
 
 echo "== prerequisites"
 # Scale-out tests start real redis-server processes (each on its own free loopback port, stopped
@@ -25,7 +26,8 @@ dotnet build Signaling.sln -c Release -warnaserror 2>&1 | tail -n 3
 
 echo "== tests"
 status=0
-dotnet test Signaling.sln -c Release --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
+dotnet test Signaling.sln -c Release --no-build --logger "console;verbosity=normal" \
+  --logger "trx;LogFileName=tests.trx" --results-directory "$results" 2>&1 | tee "$log" || status=$?
 
 echo "== run command smoke test"
 smoke_status=0
@@ -70,6 +72,9 @@ echo "== soak (1 minute; the 10-minute soak is bench/soak.sh on its own)"
 # growth past its bound, or when /api/stats does not come back to zero.
 soak_ok=0
 SOAK_DURATION=60 "$root/bench/soak.sh" && soak_ok=1
+
+# CI keeps only the end of the output: repeat each failed test with its message and stack here.
+"$root/scripts/failed-tests.py" "$results" || true
 
 # One plain closing line for CI: totals over every test project, the browser tests, the smoke test and the soak.
 passed=$( (grep -oE 'Passed: +[0-9]+' "$log" || true) | awk '{s+=$2} END {print s+0}')
