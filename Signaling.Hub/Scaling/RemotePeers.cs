@@ -6,7 +6,8 @@ namespace Signaling.Hub.Scaling;
 
 /// <summary>
 /// Reaches room members held by other instances: the shared store says which connection and
-/// instance hold the member, and the backplane sends straight to that instance's channel.
+/// instance hold the member (the Redis store remembers it until it changes), and the backplane
+/// sends straight to that instance's channel.
 /// </summary>
 public sealed class RemotePeers(IRoomStore store, HubLifetimeManager<SignalingHub> lifetime)
 {
@@ -21,13 +22,12 @@ public sealed class RemotePeers(IRoomStore store, HubLifetimeManager<SignalingHu
             return false;
         }
 
-        var member = await store.GetMemberAsync(roomId, peerId);
-        if (member is not { IsActive: true, ConnectionId: { } connectionId, InstanceId: { } instanceId })
+        if (await store.FindRouteAsync(roomId, peerId) is not { } route)
         {
             return false;
         }
 
-        await _backplane.SendConnectionOnInstanceAsync(instanceId, connectionId, method, [payload], CancellationToken.None);
+        await _backplane.SendConnectionOnInstanceAsync(route.InstanceId, route.ConnectionId, method, [payload], CancellationToken.None);
         return true;
     }
 }

@@ -57,6 +57,15 @@ public interface IRoomStore
     Task<IReadOnlyList<MemberRecord>> GetMembersAsync(string roomId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Which connection on which instance holds an active member, for relaying to it; null when it
+    /// is not active. A store shared by instances may answer from memory it keeps current.
+    /// </summary>
+    async Task<MemberRoute?> FindRouteAsync(string roomId, string peerId, CancellationToken cancellationToken = default) =>
+        await GetMemberAsync(roomId, peerId, cancellationToken) is { IsActive: true, ConnectionId: { } connectionId, InstanceId: { } instanceId }
+            ? new MemberRoute(connectionId, instanceId)
+            : null;
+
+    /// <summary>
     /// Marks inactive every active member held by <paramref name="instanceId"/> (every instance when
     /// null): their connections died with a process that could not say so.
     /// </summary>
@@ -65,3 +74,6 @@ public interface IRoomStore
     /// <summary>Rooms, rooms with an active member, and active members, across the cluster.</summary>
     Task<RoomCounts> CountAsync(CancellationToken cancellationToken = default);
 }
+
+/// <summary>Where an active member is held: its connection and the instance that holds that connection.</summary>
+public sealed record MemberRoute(string ConnectionId, string InstanceId);
