@@ -335,7 +335,7 @@ run_target() {
       for rate in $rates; do
         run_relay "$label" "spreed=$spreed_pid" "$rate" "$spreed_url"
       done
-      notes+=("- fake Nextcloud backend (bench/SpreedBackend) CPU over all spreed runs, connects and joins included: $(cpu_seconds "$spreed_backend_pid") s")
+      notes+=("- fake Nextcloud backend (bench/SpreedBackend) CPU from its start to the end of the spreed runs (JIT, connects and joins included): $(cpu_seconds "$spreed_backend_pid") s")
       stop_pid "$spreed_pid"; stop_pid "$spreed_backend_pid"
       ;;
   esac
