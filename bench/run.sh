@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Relay benchmark, side by side in one run: our service single-instance (SQLite), two instances
 # behind Redis with every pair split across them, a raw Kestrel WebSocket relay (the transport
-# floor) and the PeerJS server. Prints a Markdown table and keeps it in bench/results/.
+# floor), the PeerJS server and nextcloud-spreed-signaling (behind a fake Nextcloud backend).
+# Prints a Markdown table and keeps it in bench/results/.
 #
 #   bench/run.sh                       # defaults below
 #   BENCH_DURATION=60 BENCH_PAIRS=200 bench/run.sh
 #   BENCH_TARGETS="single raw" bench/run.sh
 #
-# Env: BENCH_TARGETS (any of single cross raw peerjs, in the order given; all four), BENCH_DURATION
+# Env: BENCH_TARGETS (any of single cross raw peerjs spreed, in the order given; default all but
+# spreed), BENCH_SPREED_VERSION (Debian version of nextcloud-spreed-signaling to fetch; default the
+# candidate apt offers), BENCH_DURATION
 # (s, 20), BENCH_WARMUP (s, 5), BENCH_PAIRS (100), BENCH_RATE (paced total msg/s for the
 # light-load rows, one row per value, "5000 1000"), BENCH_PROCESSES (load generator processes, 1),
 # BENCH_IDLE (s of the no-client baseline, 10).
@@ -23,7 +26,7 @@ processes=${BENCH_PROCESSES:-1}
 idle=${BENCH_IDLE:-10}
 targets=${BENCH_TARGETS:-single cross raw peerjs}
 for t in $targets; do
-  case $t in single|cross|raw|peerjs) ;; *) echo "unknown target '$t' in BENCH_TARGETS (known: single cross raw peerjs)" >&2; exit 2 ;; esac
+  case $t in single|cross|raw|peerjs|spreed) ;; *) echo "unknown target '$t' in BENCH_TARGETS (known: single cross raw peerjs spreed)" >&2; exit 2 ;; esac
 done
 wants() { [[ " $targets " == *" $1 "* ]]; }
 # Any 32+ byte key: the generator mints its own HS256 tokens with it.
@@ -82,6 +85,8 @@ hub_dll=$root/Signaling.Hub/bin/Release/net10.0/Signaling.Hub.dll
 bench_dll=$root/bench/Signaling.Bench/bin/Release/net10.0/Signaling.Bench.dll
 raw_dll=$root/bench/RawRelay/bin/Release/net10.0/RawRelay.dll
 peerjs_dir=$root/bench/peers/peerjs
+spreed_backend_dll=$root/bench/SpreedBackend/bin/Release/net10.0/SpreedBackend.dll
+spreed_dir=$root/bench/peers/spreed
 
 if wants peerjs; then
   command -v npm >/dev/null 2>&1 || { log "peerjs needs node and npm"; exit 1; }
@@ -92,6 +97,31 @@ if wants peerjs; then
   fi
   peerjs_version=$(node -p "require('$peerjs_dir/node_modules/peer/package.json').version")
 fi
+
+if wants spreed; then
+  # Debian's package, unpacked into a gitignored cache rather than installed: no system service,
+  # no postinst, no root needed once it is there. Re-fetched only when the wanted version changes.
+  spreed_pkg=nextcloud-spreed-signaling${BENCH_SPREED_VERSION:+=$BENCH_SPREED_VERSION}
+  spreed_bin=$spreed_dir/root/usr/bin/nextcloud-spreed-signaling-server
+  if [[ ! -x $spreed_bin || ( -n ${BENCH_SPREED_VERSION:-} && $(cat "$spreed_dir/root/VERSION" 2>/dev/null) != "$BENCH_SPREED_VERSION" ) ]]; then
+    log "fetching $spreed_pkg (apt-get download, unpacked in bench/peers/spreed)"
+    rm -rf "$spreed_dir"; mkdir -p "$spreed_dir"
+    # A fresh machine may have no package lists yet: update once and try again.
+    if ! (cd "$spreed_dir" && apt-get download -q "$spreed_pkg" >"$work/apt.log" 2>&1); then
+      sudo_cmd=""; [[ $(id -u) == 0 ]] || sudo_cmd=sudo
+      $sudo_cmd apt-get update -qq >/dev/null
+      (cd "$spreed_dir" && apt-get download -q "$spreed_pkg" >"$work/apt.log" 2>&1) || { cat "$work/apt.log" >&2; exit 1; }
+    fi
+    spreed_deb=$(ls "$spreed_dir"/nextcloud-spreed-signaling_*.deb)
+    dpkg-deb -x "$spreed_deb" "$spreed_dir/root"
+    dpkg-deb -f "$spreed_deb" Version >"$spreed_dir/root/VERSION"
+  fi
+  spreed_version=$(cat "$spreed_dir/root/VERSION")
+fi
+
+rand_hex() {
+  python3 -c "import secrets; print(secrets.token_hex($1))"
+}
 
 # Starts one hub; sets $hub_pid and $hub_url. Extra args are ASP.NET Core --Key=Value settings.
 start_hub() {
@@ -156,7 +186,69 @@ start_peerjs() {
   log "peerjs pid $peerjs_pid at $peerjs_url"
 }
 
+# nextcloud-spreed-signaling standalone, with the fake Nextcloud (bench/SpreedBackend) it asks
+# about every hello and room join. Sets $spreed_pid, $spreed_url, $spreed_backend_pid and
+# $spreed_backend_url (what hellos carry).
+start_spreed() {
+  local secret; secret=$(rand_hex 32)
+  local bport; bport=$(free_port)
+  ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
+    dotnet "$spreed_backend_dll" --urls "http://127.0.0.1:$bport" --Logging:LogLevel:Default=Warning \
+    --Spreed:Secret="$secret" >"$work/spreed-backend.log" 2>&1 &
+  spreed_backend_pid=$!
+  pids+=("$spreed_backend_pid")
+  wait_http "http://127.0.0.1:$bport/health" || { cat "$work/spreed-backend.log" >&2; exit 1; }
+  spreed_backend_url="http://127.0.0.1:$bport/ocs/v2.php/apps/spreed/api/v1/signaling/backend"
+
+  local port; port=$(free_port)
+  # Built from the package's sample server.conf, keeping only what a standalone, signaling-only
+  # run needs: [nats] url ":loopback:" (in-process NATS; left empty it dials localhost:4222), no [mcu] (no
+  # Janus: messages are relayed, not media), one backend with its own secret, default limits
+  # (8 backend connections per host, 10 s backend timeout).
+  cat >"$work/spreed.conf" <<EOF
+[http]
+listen = 127.0.0.1:$port
+
+[app]
+debug = false
+
+[sessions]
+hashkey = $(rand_hex 32)
+blockkey = $(rand_hex 16)
+
+[clients]
+internalsecret = $(rand_hex 32)
+
+[backend]
+backends = bench
+allowall = false
+timeout = 10
+connectionsperhost = 8
+
+[bench]
+url = http://127.0.0.1:$bport/
+secret = $secret
+
+[nats]
+url = :loopback:
+
+[mcu]
+EOF
+  "$spreed_bin" -config "$work/spreed.conf" >"$work/spreed.log" 2>&1 &
+  spreed_pid=$!
+  pids+=("$spreed_pid")
+  spreed_url="http://127.0.0.1:$port"
+  wait_http "$spreed_url/api/v1/welcome" || { cat "$work/spreed.log" >&2; exit 1; }
+  log "spreed pid $spreed_pid at $spreed_url, fake backend pid $spreed_backend_pid on port $bport"
+}
+
+# utime + stime of a live process, in seconds.
+cpu_seconds() {
+  awk -v tck="$(getconf CLK_TCK)" '{ print ($14 + $15) / tck }' "/proc/$1/stat"
+}
+
 rows=()
+notes=()
 # Extra generator arguments for the target being measured (set before each target's runs).
 target_args=()
 # run_relay <label> <watch list> <rate or 0> <url>...
@@ -232,6 +324,20 @@ run_target() {
       done
       stop_pid "$peerjs_pid"
       ;;
+    spreed)
+      # Only the signaling server is watched: the fake backend stands where Nextcloud would be and
+      # is asked on hello and join, not per message. Its CPU is noted below the table instead.
+      start_spreed
+      target_args=(--target spreed --spreed-backend "$spreed_backend_url")
+      local label="nextcloud-spreed-signaling $spreed_version"
+      run_idle "$label" "spreed=$spreed_pid" "$spreed_url"
+      run_relay "$label" "spreed=$spreed_pid" 0 "$spreed_url"
+      for rate in $rates; do
+        run_relay "$label" "spreed=$spreed_pid" "$rate" "$spreed_url"
+      done
+      notes+=("- fake Nextcloud backend (bench/SpreedBackend) CPU from its start to the end of the spreed runs (JIT, connects and joins included): $(cpu_seconds "$spreed_backend_pid") s")
+      stop_pid "$spreed_pid"; stop_pid "$spreed_backend_pid"
+      ;;
   esac
 }
 
@@ -245,13 +351,17 @@ out=bench/results/$(date -u +%Y%m%dT%H%M%SZ).md
   echo "# Relay benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
   echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(free -m | awk '/Mem:/ {print $2}') MiB RAM"
-  echo "- .NET SDK $(dotnet --version)$(wants cross && echo ", $(redis-server --version | cut -d' ' -f1-3)")$(wants peerjs && echo ", node $(node --version), PeerJS server (npm peer) $peerjs_version")"
+  echo "- .NET SDK $(dotnet --version)$(wants cross && echo ", $(redis-server --version | cut -d' ' -f1-3)")$(wants peerjs && echo ", node $(node --version), PeerJS server (npm peer) $peerjs_version")$(wants spreed && echo ", nextcloud-spreed-signaling $spreed_version (Debian package)")"
   echo "- targets: $targets"
   echo "- load average before: $loadavg_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- pairs $pairs, warmup ${warmup} s, measured ${duration} s, generator processes $processes, paced rates: $rates msg/s"
-  echo "- command: BENCH_TARGETS='$targets' BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_PAIRS=$pairs BENCH_RATE='$rates' BENCH_PROCESSES=$processes BENCH_IDLE=$idle bench/run.sh"
+  echo "- command: BENCH_TARGETS='$targets' BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_PAIRS=$pairs BENCH_RATE='$rates' BENCH_PROCESSES=$processes BENCH_IDLE=$idle${BENCH_SPREED_VERSION:+ BENCH_SPREED_VERSION=$BENCH_SPREED_VERSION} bench/run.sh"
   echo
   dotnet "$bench_dll" md-header
   printf '%s\n' "${rows[@]}"
+  if (( ${#notes[@]} )); then
+    echo
+    printf '%s\n' "${notes[@]}"
+  fi
 } | tee "$out"
 log "written to $out"

@@ -37,6 +37,9 @@ public sealed class BenchOptions
 
     public string PeerJsKey { get; private set; } = "peerjs";
 
+    /// <summary>The Nextcloud backend URL that spreed hellos carry; must be a backend of the server's config.</summary>
+    public Uri? SpreedBackend { get; private set; }
+
     public string RunId { get; private set; } = Guid.NewGuid().ToString("N")[..8];
 
     public int ConnectParallelism { get; private set; } = 32;
@@ -54,7 +57,8 @@ public sealed class BenchOptions
         Signaling.Bench relay --url http://127.0.0.1:5000 [--url http://127.0.0.1:5001]
             --signing-key <HS256 key> | --token-url http://127.0.0.1:5000/api/dev/tokens   (target signaling only)
             [--pairs 100] [--duration 20] [--warmup 5] [--rate 0] [--processes 1]
-            [--issuer signaling] [--audience signaling] [--target signaling|raw|peerjs] [--peerjs-key peerjs]
+            [--issuer signaling] [--audience signaling] [--target signaling|raw|peerjs|spreed] [--peerjs-key peerjs]
+            [--spreed-backend http://127.0.0.1:5002/ocs/v2.php/apps/spreed/api/v1/signaling/backend]   (target spreed only)
             [--watch hub1=PID,redis=PID] [--label text] [--json-out file]
         Signaling.Bench md-header
         """;
@@ -102,6 +106,7 @@ public sealed class BenchOptions
                 case "--run-id": o.RunId = Value(); break;
                 case "--target": o.Target = Value(); break;
                 case "--peerjs-key": o.PeerJsKey = Value(); break;
+                case "--spreed-backend": o.SpreedBackend = new Uri(Value()); break;
                 case "--connect-parallelism": o.ConnectParallelism = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--watch":
                     foreach (var entry in Value().Split(',', StringSplitOptions.RemoveEmptyEntries))
@@ -131,6 +136,11 @@ public sealed class BenchOptions
             if (o.Target == "signaling" && o.SigningKey is null && o.TokenUrl is null)
             {
                 throw new ArgumentException("--signing-key or --token-url is required");
+            }
+
+            if (o.Target == "spreed" && o.SpreedBackend is null)
+            {
+                throw new ArgumentException("--spreed-backend is required for --target spreed");
             }
 
             // Each socket is a file descriptor; 2 per pair must stay under the usual 20k limit per process.

@@ -40,7 +40,8 @@ ITargetAdapter target = options.Target switch
     "signaling" => new SignalRTarget(TokenSource(options, http)),
     "raw" => new RawTarget(),
     "peerjs" => new PeerJsTarget(options.PeerJsKey),
-    _ => throw new ArgumentException($"unknown target '{options.Target}'; known: signaling, raw, peerjs"),
+    "spreed" => new SpreedTarget(options.SpreedBackend!),
+    _ => throw new ArgumentException($"unknown target '{options.Target}'; known: signaling, raw, peerjs, spreed"),
 };
 
 if (options.IsChild)
