@@ -17,7 +17,7 @@ namespace Signaling.Tests.Storage;
 /// </summary>
 public sealed class MemberRouteTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan Prompt = Timeouts.Default;
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private readonly List<RedisConnection> _connections = [];
     private RedisRoomStore _one = null!;
