@@ -239,7 +239,13 @@ public sealed partial class RoomService(
         }
 
         var group = GroupNames.Room(roomId);
-        await hub.Groups.RemoveFromGroupAsync(oldConnectionId, group);
+        // Not awaited: for a connection on another instance this waits for that instance's ack,
+        // and after a crash the old session is on the dead instance (a client that reconnects at
+        // once re-joins before the survivors notice the death), so every such re-join held the
+        // room's lock for the whole ack timeout (10 s). The command is published before the
+        // messages below and an instance handles the backplane in order, so a live instance
+        // still removes the old connection before telling it it was replaced.
+        _ = hub.Groups.RemoveFromGroupAsync(oldConnectionId, group);
         await hub.Clients.Client(oldConnectionId).SessionReplaced(new SessionReplacedEvent(roomId));
         await hub.Clients.GroupExcept(group, [oldConnectionId, newConnectionId]).PeerLeft(new PeerLeftEvent(roomId, peerId, PeerLeftReason.Replaced));
     }
