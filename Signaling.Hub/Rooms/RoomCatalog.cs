@@ -42,7 +42,7 @@ public sealed class RoomCatalog(
         var roomId = "r-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         return await store.GetOrCreateRoomAsync(new RoomRecord(
             roomId, name ?? roomId, request.Type, request.MaxParticipants ?? options.CurrentValue.MaxParticipants,
-            request.Settings ?? new RoomSettings(), time.NowMs(), caller.Id, caller.Org));
+            request.Settings ?? new RoomSettings(), time.NowMs(), caller.Id, caller.Org, RoomRecord.NewCreationId()));
     }
 
     public async Task<RoomPage> ListAsync(CallerIdentity caller, int? offset, int? limit)
@@ -83,7 +83,7 @@ public sealed class RoomCatalog(
 
         // A guest identity of its own: the token grants this room and nothing of the issuer's.
         var guest = "guest-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
-        var token = tokens.Issue(guest, null, [], null, roomId, lifetime);
+        var token = tokens.Issue(guest, null, [], null, roomId, lifetime, room.CreationId);
         return new RoomTokenResponse(token.Token, token.ExpiresAt, roomId);
     }
 
@@ -92,7 +92,10 @@ public sealed class RoomCatalog(
     {
         Validate.Id(roomId, "roomId");
         var room = await store.GetRoomAsync(roomId);
-        if (room is null || !caller.MayEnter(roomId) || (room.Org is not null && room.Org != caller.Org && caller.RoomScope != roomId))
+        if (room is null
+            || !caller.MayEnter(roomId)
+            || (caller.RoomScope is not null && !caller.IsInvitedTo(room))
+            || (room.Org is not null && room.Org != caller.Org && caller.RoomScope != roomId))
         {
             throw new RefusalException(ErrorCodes.RoomNotFound, $"room '{roomId}' does not exist");
         }
