@@ -52,6 +52,12 @@ public sealed class RoomCatalog(
             throw RefusalException.InvalidArgument("'offset' must be 0 or more and 'limit' between 1 and 100");
         }
 
+        // A room token carries no organization, so it would list every room created without one.
+        if (caller.RoomScope is not null)
+        {
+            throw RefusalException.Forbidden("a room token cannot list rooms");
+        }
+
         var (items, total) = await store.ListRoomsAsync(caller.Org, offset ?? 0, limit ?? 20);
         return new RoomPage(items.Select(r => r.ToInfo()).ToList(), total, offset ?? 0, limit ?? 20);
     }
