@@ -136,6 +136,14 @@ public static class HttpBadInputCases
             huge: $$"""{"sub":"{{Huge}}"}""", longString: $$"""{"sub":"{{Long}}"}""", deep: $$"""{"sub":{{Deep}}}""", badUtf8: ("""{"sub":"x""", "\"}"),
             extra: ("""{"sub":"probe","role":"admin","isAdmin":true}""", new(OK, null, Problem: false, ExtraTokenFieldsIgnored)));
 
+        // Names end up in answers and logs, never in headers, but control characters are refused outright.
+        foreach (var (name, value) in new[] { ("CR LF", @"x\r\nX-Injected: 1"), ("NUL", @"x\u0000y") })
+        {
+            Add(RoomsCreate, $"body: {name} in the name", RoomsCreate with { Body = Encoding.UTF8.GetBytes($$"""{"name":"{{value}}"}""") }, Invalid);
+            Add(DevTokens, $"body: {name} in the name", DevTokens with { Body = Encoding.UTF8.GetBytes($$"""{"sub":"probe","name":"{{value}}"}""") }, Invalid);
+            Add(DevTokens, $"body: {name} in the sub", DevTokens with { Body = Encoding.UTF8.GetBytes($$"""{"sub":"{{value}}"}""") }, Invalid);
+        }
+
         Add(RoomsList, "limit not a number", RoomsList with { Path = "/api/rooms?limit=ten" }, Invalid);
         Add(RoomsList, "limit 1000", RoomsList with { Path = "/api/rooms?limit=1000" }, Invalid);
         Add(RoomsList, "limit beyond int", RoomsList with { Path = "/api/rooms?limit=99999999999" }, Invalid);
