@@ -81,12 +81,13 @@ public static class HttpBadInputCases
 
     private static readonly Probe[] AdminOnly = [Clients, History, RequestCreate, RequestCancel, Requests, Analytics, Connections];
 
-    public static IReadOnlyDictionary<string, Row> ByName { get; } = Build();
+    /// <summary>Keyed by route ("POST /api/rooms") and input ("body: not JSON").</summary>
+    public static IReadOnlyDictionary<(string Route, string Input), Row> ByName { get; } = Build();
 
-    private static Dictionary<string, Row> Build()
+    private static Dictionary<(string, string), Row> Build()
     {
-        var cases = new Dictionary<string, Row>(StringComparer.Ordinal);
-        void Add(Probe route, string what, Probe call, Expect expect) => cases.Add($"{route.Method} {route.Path} · {what}", new(call, expect));
+        var cases = new Dictionary<(string, string), Row>();
+        void Add(Probe route, string what, Probe call, Expect expect) => cases.Add(($"{route.Method} {route.Path}", what), new(call, expect));
 
         foreach (var route in Authenticated)
         {
@@ -171,9 +172,9 @@ public static class HttpBadInputCases
         Action<Probe, string, Probe, Expect> add, Probe route, string[] wrongTypes, string? missing, string huge, string longString, string deep,
         (string Before, string After) badUtf8, (string Body, Expect Expect) extra, Expect? hugeExpect = null, Expect? longExpect = null, Expect? emptyExpect = null)
     {
-        for (var i = 0; i < wrongTypes.Length; i++)
+        foreach (var wrongType in wrongTypes)
         {
-            add(route, $"body: wrong type {i + 1} {Shorten(wrongTypes[i])}", route with { Body = Encoding.UTF8.GetBytes(wrongTypes[i]) }, Invalid);
+            add(route, $"body: {wrongType}", route with { Body = Encoding.UTF8.GetBytes(wrongType) }, Invalid);
         }
 
         if (missing is not null)
@@ -277,6 +278,4 @@ public static class HttpBadInputCases
         [.. Encoding.UTF8.GetBytes($"--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{fileName}\"\r\nContent-Type: image/png\r\n\r\n"),
          .. content, .. "\r\n--b0undary--\r\n"u8.ToArray()],
         "multipart/form-data; boundary=b0undary");
-
-    private static string Shorten(string json) => json.Length <= 40 ? json : json[..37] + "...";
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using Signaling.Contracts;
 using Signaling.Tests.Infrastructure;
@@ -16,9 +15,10 @@ public sealed class HttpBadInputTests(HttpBadInputFixture fixture) : IClassFixtu
 {
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task Bad_input_gets_its_documented_refusal_and_changes_nothing(string name)
+    public async Task Bad_input_gets_its_documented_refusal_and_changes_nothing(string route, string input)
     {
-        var @case = HttpBadInputCases.ByName[name];
+        var name = $"{route} · {input}";
+        var @case = HttpBadInputCases.ByName[(route, input)];
         var before = await fixture.SnapshotAsync();
 
         using var response = await SendAsync(@case.Probe);
@@ -52,7 +52,20 @@ public sealed class HttpBadInputTests(HttpBadInputFixture fixture) : IClassFixtu
         await StillServingAsync();
     }
 
-    public static TheoryData<string> Cases => new(HttpBadInputCases.ByName.Keys);
+    /// <summary>Two arguments, so that test runners show both in full (they shorten each to 50 characters).</summary>
+    public static TheoryData<string, string> Cases
+    {
+        get
+        {
+            var cases = new TheoryData<string, string>();
+            foreach (var (route, input) in HttpBadInputCases.ByName.Keys)
+            {
+                cases.Add(route, input);
+            }
+
+            return cases;
+        }
+    }
 
     private async Task<HttpResponseMessage> SendAsync(HttpBadInputCases.Probe call)
     {
