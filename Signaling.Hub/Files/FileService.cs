@@ -82,7 +82,20 @@ public sealed class FileService(
             throw RefusalException.InvalidArgument("send the file as multipart/form-data");
         }
 
-        var reader = new MultipartReader(boundary, request.Body);
+        try
+        {
+            return await ReadFirstFilePartAsync(new MultipartReader(boundary, request.Body), max, cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidDataException || (ex is IOException && ex is not BadHttpRequestException))
+        {
+            // MultipartReader throws these for a malformed form, which is the sender's fault, not a 500.
+            // Kestrel's own body errors (BadHttpRequestException is an IOException too) keep their status.
+            throw RefusalException.InvalidArgument("the form could not be read: a part's headers are over 16 KB, or the body ends before its closing boundary");
+        }
+    }
+
+    private static async Task<(string FileName, ReadOnlyMemory<byte> Content)> ReadFirstFilePartAsync(MultipartReader reader, long max, CancellationToken cancellationToken)
+    {
         while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
         {
             if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())

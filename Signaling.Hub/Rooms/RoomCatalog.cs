@@ -42,7 +42,7 @@ public sealed class RoomCatalog(
         var roomId = "r-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         return await store.GetOrCreateRoomAsync(new RoomRecord(
             roomId, name ?? roomId, request.Type, request.MaxParticipants ?? options.CurrentValue.MaxParticipants,
-            request.Settings ?? new RoomSettings(), time.NowMs(), caller.Id, caller.Org));
+            request.Settings ?? new RoomSettings(), time.NowMs(), caller.Id, caller.Org, RoomRecord.NewCreationId()));
     }
 
     public async Task<RoomPage> ListAsync(CallerIdentity caller, int? offset, int? limit)
@@ -50,6 +50,12 @@ public sealed class RoomCatalog(
         if (offset is < 0 || limit is < 1 or > 100)
         {
             throw RefusalException.InvalidArgument("'offset' must be 0 or more and 'limit' between 1 and 100");
+        }
+
+        // A room token carries no organization, so it would list every room created without one.
+        if (caller.RoomScope is not null)
+        {
+            throw RefusalException.Forbidden("a room token cannot list rooms");
         }
 
         var (items, total) = await store.ListRoomsAsync(caller.Org, offset ?? 0, limit ?? 20);
@@ -83,7 +89,7 @@ public sealed class RoomCatalog(
 
         // A guest identity of its own: the token grants this room and nothing of the issuer's.
         var guest = "guest-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
-        var token = tokens.Issue(guest, null, [], null, roomId, lifetime);
+        var token = tokens.Issue(guest, null, [], null, roomId, lifetime, room.CreationId);
         return new RoomTokenResponse(token.Token, token.ExpiresAt, roomId);
     }
 
@@ -92,7 +98,10 @@ public sealed class RoomCatalog(
     {
         Validate.Id(roomId, "roomId");
         var room = await store.GetRoomAsync(roomId);
-        if (room is null || !caller.MayEnter(roomId) || (room.Org is not null && room.Org != caller.Org && caller.RoomScope != roomId))
+        if (room is null
+            || !caller.MayEnter(roomId)
+            || (caller.RoomScope is not null && !caller.IsInvitedTo(room))
+            || (room.Org is not null && room.Org != caller.Org && caller.RoomScope != roomId))
         {
             throw new RefusalException(ErrorCodes.RoomNotFound, $"room '{roomId}' does not exist");
         }

@@ -42,6 +42,11 @@ public sealed partial class RoomService(
         }
 
         var room = await FindOrCreateAsync(roomId, caller);
+        if (caller.RoomScope is not null && !caller.IsInvitedTo(room))
+        {
+            throw RefusalException.Forbidden($"this token was issued for an earlier room '{roomId}', which was deleted; ask for a new one");
+        }
+
         if (room.Org is not null && room.Org != caller.Org && caller.RoomScope != roomId)
         {
             throw RefusalException.Forbidden($"room '{roomId}' belongs to another organization; ask for a room token");
@@ -160,7 +165,7 @@ public sealed partial class RoomService(
         }
 
         return await store.GetOrCreateRoomAsync(new RoomRecord(
-            roomId, roomId, RoomType.Video, o.MaxParticipants, new RoomSettings(), time.NowMs(), caller.Id, caller.Org));
+            roomId, roomId, RoomType.Video, o.MaxParticipants, new RoomSettings(), time.NowMs(), caller.Id, caller.Org, RoomRecord.NewCreationId()));
     }
 
     /// <summary>

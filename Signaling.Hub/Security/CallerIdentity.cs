@@ -1,17 +1,34 @@
 using System.Security.Claims;
 using Signaling.Contracts.Http;
+using Signaling.Hub.Storage;
 
 namespace Signaling.Hub.Security;
 
-/// <summary>What the service reads from a caller's token, parsed once per connection or request.</summary>
-public sealed record CallerIdentity(string Id, string Name, IReadOnlySet<string> Roles, string? Org, string? RoomScope)
+/// <summary>
+/// What the service reads from a caller's token, parsed once per connection or request.
+/// <see cref="RoomCreation"/>, on room tokens this service minted, is the <see cref="RoomRecord.CreationId"/>
+/// of the room it was minted for; tokens from an external issuer may scope a room without it.
+/// </summary>
+public sealed record CallerIdentity(string Id, string Name, IReadOnlySet<string> Roles, string? Org, string? RoomScope, string? RoomCreation = null)
 {
+    /// <summary>Claim of room tokens naming the room's creation they were minted for; opaque to clients.</summary>
+    public const string RoomCreationClaim = "room_creation";
+
     public bool IsAdmin => Roles.Contains(SignalingClaims.AdminRole);
 
     public bool IsClient => Roles.Contains(SignalingClaims.ClientRole);
 
     /// <summary>Room-scoped tokens may act only in their own room.</summary>
     public bool MayEnter(string roomId) => RoomScope is null || string.Equals(RoomScope, roomId, StringComparison.Ordinal);
+
+    /// <summary>
+    /// A room token is an invitation to the room as it was when the token was minted: once that
+    /// room is deleted, a room created later under the same id (by anyone, in any organization)
+    /// is another room, and the old invitation does not open it.
+    /// </summary>
+    public bool IsInvitedTo(RoomRecord room) =>
+        string.Equals(RoomScope, room.RoomId, StringComparison.Ordinal)
+        && (RoomCreation is null || string.Equals(RoomCreation, room.CreationId, StringComparison.Ordinal));
 
     public static CallerIdentity From(ClaimsPrincipal user)
     {
@@ -24,6 +41,7 @@ public sealed record CallerIdentity(string Id, string Name, IReadOnlySet<string>
             user.FindFirstValue(SignalingClaims.Name) ?? id,
             roles,
             user.FindFirstValue(SignalingClaims.Organization),
-            user.FindFirstValue(SignalingClaims.Room));
+            user.FindFirstValue(SignalingClaims.Room),
+            user.FindFirstValue(RoomCreationClaim));
     }
 }

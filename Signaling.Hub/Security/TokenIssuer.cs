@@ -20,7 +20,8 @@ public sealed class TokenIssuer(IOptions<JwtOptions> options, TimeProvider time)
         IEnumerable<string> roles,
         string? org,
         string? room,
-        TimeSpan lifetime)
+        TimeSpan lifetime,
+        string? roomCreation = null)
     {
         var jwt = options.Value;
         if (string.IsNullOrEmpty(jwt.SigningKey))
@@ -35,6 +36,7 @@ public sealed class TokenIssuer(IOptions<JwtOptions> options, TimeProvider time)
         if (name is not null) claims[SignalingClaims.Name] = name;
         if (org is not null) claims[SignalingClaims.Organization] = org;
         if (room is not null) claims[SignalingClaims.Room] = room;
+        if (roomCreation is not null) claims[CallerIdentity.RoomCreationClaim] = roomCreation;
         var roleList = roles.Distinct(StringComparer.Ordinal).ToArray();
         if (roleList.Length > 0) claims[SignalingClaims.Role] = roleList;
 

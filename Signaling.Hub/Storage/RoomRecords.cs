@@ -3,7 +3,12 @@ using Signaling.Contracts.Rooms;
 
 namespace Signaling.Hub.Storage;
 
-/// <summary>A room as stored. <see cref="Org"/> is the creator's organization: members of other organizations need a room token.</summary>
+/// <summary>
+/// A room as stored. <see cref="Org"/> is the creator's organization: members of other organizations need a room token.
+/// <see cref="CreationId"/> is unique to this creation of the room; room tokens carry it, so a token
+/// outlives neither its room's deletion nor a later room created under the same id (null for rooms
+/// stored before it existed).
+/// </summary>
 public sealed record RoomRecord(
     string RoomId,
     string Name,
@@ -12,8 +17,11 @@ public sealed record RoomRecord(
     RoomSettings Settings,
     long CreatedAt,
     string CreatedBy,
-    string? Org)
+    string? Org,
+    string? CreationId = null)
 {
+    public static string NewCreationId() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+
     public RoomInfo ToInfo() => new(RoomId, Name, Type, MaxParticipants, Settings, CreatedAt, CreatedBy);
 }
 

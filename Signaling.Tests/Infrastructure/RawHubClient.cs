@@ -41,8 +41,11 @@ public sealed class RawHubClient : IDisposable
     /// <summary>Sends one frame exactly as given (the caller adds separators, or breaks them).</summary>
     public Task SendRawAsync(string text) => SendRawAsync(Encoding.UTF8.GetBytes(text));
 
-    public Task SendRawAsync(byte[] bytes) =>
-        _socket.SendAsync(bytes, WebSocketMessageType.Text, true, CancellationToken.None);
+    public Task SendRawAsync(byte[] bytes, WebSocketMessageType type = WebSocketMessageType.Text) =>
+        _socket.SendAsync(bytes, type, true, CancellationToken.None);
+
+    /// <summary>Why the server closed the socket, once it has.</summary>
+    public WebSocketCloseStatus? CloseStatus => _socket.CloseStatus;
 
     /// <summary>Invokes <paramref name="target"/> with arguments given as raw JSON and returns its completion message.</summary>
     public async Task<JsonElement> InvokeRawAsync(string target, string argumentsJson)

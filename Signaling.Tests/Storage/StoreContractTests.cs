@@ -276,8 +276,10 @@ public abstract class StoreContractTests : IAsyncLifetime
         // Recovery of the instance finds only the member of the room that still exists.
         Assert.Equal(["carol"], (await Rooms.DeactivateInstanceAsync("i1", T0 + 5)).Select(m => m.PeerId));
 
-        // A room created again under the same id starts empty.
-        await Rooms.GetOrCreateRoomAsync(Room("r", org: "acme"));
+        // A room created again under the same id starts empty, and is told apart by its creation id.
+        var again = await Rooms.GetOrCreateRoomAsync(Room("r", org: "acme") with { CreationId = "second" });
+        Assert.Equal("second", again.CreationId);
+        Assert.Equal("second", (await Rooms.GetRoomAsync("r"))!.CreationId);
         Assert.Empty(await Rooms.GetMembersAsync("r"));
         Assert.False((await Rooms.JoinAsync(Join("r", "alice", "c9"))).Reconnected);
     }
@@ -730,7 +732,7 @@ public abstract class StoreContractTests : IAsyncLifetime
     // ---- helpers ----
 
     private static RoomRecord Room(string id, int max = 10, string? org = null, long createdAt = T0, RoomSettings? settings = null, string? name = null) =>
-        new(id, name ?? $"Room {id}", RoomType.Video, max, settings ?? new RoomSettings(), createdAt, "creator", org);
+        new(id, name ?? $"Room {id}", RoomType.Video, max, settings ?? new RoomSettings(), createdAt, "creator", org, $"creation-of-{id}");
 
     private static JoinCommand Join(string room, string peer, string connection, string instance = "i1", long now = T0, IReadOnlyDictionary<string, JsonElement>? userData = null) =>
         new(room, peer, peer.ToUpperInvariant(), new MediaState(Audio: true), userData, connection, instance, now);

@@ -17,12 +17,12 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
         db.WriteAsync((c, t) =>
         {
             Execute(c, """
-                INSERT INTO rooms (room_id, name, type, max_participants, mute_on_entry, allow_recording, max_duration_minutes, created_at, created_by, org)
-                VALUES ($id, $name, $type, $max, $mute, $rec, $dur, $at, $by, $org) ON CONFLICT(room_id) DO NOTHING
+                INSERT INTO rooms (room_id, name, type, max_participants, mute_on_entry, allow_recording, max_duration_minutes, created_at, created_by, org, creation_id)
+                VALUES ($id, $name, $type, $max, $mute, $rec, $dur, $at, $by, $org, $creation) ON CONFLICT(room_id) DO NOTHING
                 """, t,
                 ("$id", room.RoomId), ("$name", room.Name), ("$type", room.Type.ToString()), ("$max", room.MaxParticipants),
                 ("$mute", room.Settings.MuteOnEntry), ("$rec", room.Settings.AllowRecording), ("$dur", room.Settings.MaxDurationMinutes),
-                ("$at", room.CreatedAt), ("$by", room.CreatedBy), ("$org", room.Org));
+                ("$at", room.CreatedAt), ("$by", room.CreatedBy), ("$org", room.Org), ("$creation", room.CreationId));
             return ReadRoom(c, t, room.RoomId)!;
         }, cancellationToken);
 
@@ -154,7 +154,7 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
     private static List<RoomRecord> ReadRooms(SqliteConnection c, SqliteTransaction? t, string where, params (string, object?)[] parameters)
     {
         using var command = Command(c, $"""
-            SELECT room_id, name, type, max_participants, mute_on_entry, allow_recording, max_duration_minutes, created_at, created_by, org
+            SELECT room_id, name, type, max_participants, mute_on_entry, allow_recording, max_duration_minutes, created_at, created_by, org, creation_id
             FROM rooms WHERE {where}
             """, t, parameters);
         using var r = command.ExecuteReader();
@@ -164,7 +164,7 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
             rooms.Add(new RoomRecord(
                 r.GetString(0), r.GetString(1), Enum.Parse<RoomType>(r.GetString(2)), r.GetInt32(3),
                 new RoomSettings(r.GetBoolean(4), r.GetBoolean(5), r.IsDBNull(6) ? null : r.GetInt32(6)),
-                r.GetInt64(7), r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9)));
+                r.GetInt64(7), r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10)));
         }
 
         return rooms;

@@ -9,6 +9,7 @@ internal static class SqliteSchema
     private static readonly (string Table, string Column, string Definition)[] AddedColumns =
     [
         ("members", "files", "TEXT NOT NULL DEFAULT '[]'"),
+        ("rooms", "creation_id", "TEXT NULL"),
     ];
 
     public static void Upgrade(Microsoft.Data.Sqlite.SqliteConnection connection)
@@ -34,7 +35,8 @@ internal static class SqliteSchema
             max_duration_minutes INTEGER NULL,
             created_at INTEGER NOT NULL,
             created_by TEXT NOT NULL,
-            org TEXT NULL
+            org TEXT NULL,
+            creation_id TEXT NULL
         );
         CREATE TABLE IF NOT EXISTS members (
             room_id TEXT NOT NULL REFERENCES rooms(room_id) ON DELETE CASCADE,
