@@ -46,6 +46,34 @@ public sealed class ConnectShard(BenchOptions options, ITargetAdapter target, in
     private readonly TimeSpan cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
     private long errorsWhenJoined;
 
+    /// <summary>
+    /// A few connections opened and closed before anything is measured: a cold generator process
+    /// (JIT, first use of every connect code path) would otherwise put its first batch into the
+    /// p99, and the servers' baseline RSS would include their own first-use growth.
+    /// </summary>
+    public async Task WarmUpAsync()
+    {
+        var run = options.RunId;
+        var urls = options.Urls;
+        var warm = Math.Min(16, Math.Max(1, count));
+        var peers = await Task.WhenAll(Enumerable.Range(0, warm).Select(async k =>
+        {
+            try
+            {
+                using var limit = new CancellationTokenSource(ConnectTimeout);
+                var peer = await target.ConnectAsync(urls[k % urls.Count], $"{run}-w{first}-{k}", IdleHandler.Instance, counters, limit.Token);
+                await peer.JoinAsync($"connect-{run}-w{first}-{k / options.ConnectRoomSize}", limit.Token);
+                return peer;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                Console.Error.WriteLine($"warm-up connection {k}: {e.Message}");
+                return null;
+            }
+        }));
+        await Task.WhenAll(peers.OfType<IBenchPeer>().Select(p => p.DisposeAsync().AsTask()));
+    }
+
     public async Task<ConnectPart> ConnectAllAsync()
     {
         var connectLatency = new LatencyHistogram();
@@ -248,6 +276,7 @@ public static class ConnectRunner
     {
         var (first, count) = Slice(total, options.ShardIndex, options.ShardCount);
         var shard = new ConnectShard(options, target, first, count);
+        await shard.WarmUpAsync();
         Console.WriteLine("READY");
         if (await Console.In.ReadLineAsync() != "GO")
         {
@@ -275,7 +304,7 @@ public static class ConnectRunner
 
     private sealed class LocalWorker(ConnectShard shard) : IWorker
     {
-        public Task ReadyAsync() => Task.CompletedTask;
+        public Task ReadyAsync() => shard.WarmUpAsync();
 
         public Task<ConnectPart> ConnectAsync() => shard.ConnectAllAsync();
 
