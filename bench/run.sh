@@ -14,6 +14,17 @@
 # (s, 20), BENCH_WARMUP (s, 5), BENCH_PAIRS (100), BENCH_RATE (paced total msg/s for the
 # light-load rows, one row per value, "5000 1000"), BENCH_PROCESSES (load generator processes, 1),
 # BENCH_IDLE (s of the no-client baseline, 10).
+#
+# Scenarios besides relay (docs/benchmarks.md), each run for every target, each on a freshly
+# started server: BENCH_SCENARIOS (any of relay fanout connect density, in that order of loops;
+# "relay fanout connect"; density is heavy and opt-in), BENCH_FANOUT_SIZES (members per room, one
+# row set per size, "10 50"), BENCH_FANOUT_MEMBERS (members per row over all rooms, 200),
+# BENCH_FANOUT_RATE (paced rows, media state updates/s over all rooms, "100"), BENCH_CONNECTIONS
+# (connect, 2000), BENCH_ROOM_SIZE (connect and density rooms, 4), BENCH_DENSITY_MAX (density,
+# connections per server process, 19000), BENCH_SETTLE (s before idle RSS is read, 5).
+#
+#   BENCH_SCENARIOS="fanout connect" BENCH_TARGETS="single peerjs" bench/run.sh
+#   BENCH_SCENARIOS=density BENCH_TARGETS="single cross" bench/run.sh
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -29,6 +40,22 @@ for t in $targets; do
   case $t in single|cross|raw|peerjs|spreed) ;; *) echo "unknown target '$t' in BENCH_TARGETS (known: single cross raw peerjs spreed)" >&2; exit 2 ;; esac
 done
 wants() { [[ " $targets " == *" $1 "* ]]; }
+scenarios=${BENCH_SCENARIOS:-relay fanout connect}
+for s in $scenarios; do
+  case $s in relay|fanout|connect|density) ;; *) echo "unknown scenario '$s' in BENCH_SCENARIOS (known: relay fanout connect density)" >&2; exit 2 ;; esac
+done
+fanout_sizes=${BENCH_FANOUT_SIZES:-10 50}
+fanout_members=${BENCH_FANOUT_MEMBERS:-200}
+fanout_rates=${BENCH_FANOUT_RATE:-100}
+connections=${BENCH_CONNECTIONS:-2000}
+room_size=${BENCH_ROOM_SIZE:-4}
+density_max=${BENCH_DENSITY_MAX:-19000}
+settle=${BENCH_SETTLE:-5}
+# Rooms must hold the largest fan-out room (the hub's default capacity is 10).
+max_members=10
+for n in $fanout_sizes $room_size; do ((n > max_members)) && max_members=$n; done
+# The scenario the current run_target call measures (see the loop at the end).
+scenario=relay
 # Any 32+ byte key: the generator mints its own HS256 tokens with it.
 key="bench-only-signing-key-$(date +%s)-0123456789abcdef"
 
@@ -138,6 +165,7 @@ start_hub() {
     --Signaling:Files:Directory="$work/$name/files" \
     --Signaling:RateLimits:HubPermitsPerSecond=1000000 \
     --Signaling:RateLimits:HubBurst=1000000 \
+    --Signaling:Rooms:MaxParticipants="$max_members" \
     "$@" >"$work/$name.log" 2>&1 &
   hub_pid=$!
   pids+=("$hub_pid")
@@ -253,6 +281,7 @@ notes=()
 target_args=()
 # run_relay <label> <watch list> <rate or 0> <url>...
 run_relay() {
+  [[ $scenario == relay ]] || return 0
   local label=$1 watch=$2 load=$3; shift 3
   local urls=()
   for u in "$@"; do urls+=(--url "$u"); done
@@ -268,10 +297,46 @@ run_relay() {
 
 # Background CPU of the targets with no client at all: the floor under the per-message figures.
 run_idle() {
+  [[ $scenario == relay ]] || return 0
   local label=$1 watch=$2 url=$3
   log "idle: $label"
   rows+=("$(dotnet "$bench_dll" relay --url "$url" "${target_args[@]}" --pairs 0 --warmup 0 \
     --duration "$idle" --watch "$watch" --label "$label")")
+}
+
+fanout_rows=()
+connect_rows=()
+# run_scenarios <label> <watch list> <url>...: the current non-relay scenario against the target
+# run_target just started (relay rows come from run_target's own run_idle / run_relay calls).
+run_scenarios() {
+  local label=$1 watch=$2; shift 2
+  local urls=()
+  for u in "$@"; do urls+=(--url "$u"); done
+  case $scenario in
+    fanout)
+      local size rooms rate
+      for size in $fanout_sizes; do
+        rooms=$(( fanout_members / size > 0 ? fanout_members / size : 1 ))
+        for rate in 0 $fanout_rates; do
+          log "fanout: $label, $rooms rooms of $size, rate $rate"
+          fanout_rows+=("$(dotnet "$bench_dll" fanout "${urls[@]}" "${target_args[@]}" --rooms "$rooms" \
+            --room-size "$size" --rate "$rate" --duration "$duration" --warmup "$warmup" \
+            --processes "$processes" --watch "$watch" --label "$label")")
+        done
+      done
+      ;;
+    connect)
+      log "connect: $label, $connections connections"
+      connect_rows+=("$(dotnet "$bench_dll" connect "${urls[@]}" "${target_args[@]}" --connections "$connections" \
+        --room-size "$room_size" --settle "$settle" --processes "$processes" --watch "$watch" --label "$label")")
+      ;;
+    density)
+      # Up to density_max per server process; the generator adds processes to stay under its own fd limit.
+      log "density: $label, up to $density_max per server"
+      connect_rows+=("$(dotnet "$bench_dll" density "${urls[@]}" "${target_args[@]}" --max-per-server "$density_max" \
+        --room-size "$room_size" --settle "$settle" --processes "$processes" --watch "$watch" --label "$label")")
+      ;;
+  esac
 }
 
 loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -283,6 +348,7 @@ run_target() {
       target_args=(--target signaling --signing-key "$key")
       start_hub single
       run_idle "single (SQLite)" "hub=$hub_pid" "$hub_url"
+      run_scenarios "single (SQLite)" "hub=$hub_pid" "$hub_url"
       run_relay "single (SQLite)" "hub=$hub_pid" 0 "$hub_url"
       for rate in $rates; do
         run_relay "single (SQLite)" "hub=$hub_pid" "$rate" "$hub_url"
@@ -298,6 +364,7 @@ run_target() {
       start_hub hub2 "${redis_args[@]}"; local hub2_pid=$hub_pid hub2_url=$hub_url
       local watch="hub1=$hub1_pid,hub2=$hub2_pid,redis=$redis_pid"
       run_idle "cross-instance (2 × Redis)" "$watch" "$hub1_url"
+      run_scenarios "cross-instance (2 × Redis)" "$watch" "$hub1_url" "$hub2_url"
       run_relay "cross-instance (2 × Redis)" "$watch" 0 "$hub1_url" "$hub2_url"
       for rate in $rates; do
         run_relay "cross-instance (2 × Redis)" "$watch" "$rate" "$hub1_url" "$hub2_url"
@@ -308,6 +375,7 @@ run_target() {
       target_args=(--target raw)
       start_raw
       run_idle "raw floor (Kestrel WebSocket)" "raw=$raw_pid" "$raw_url"
+      run_scenarios "raw floor (Kestrel WebSocket)" "raw=$raw_pid" "$raw_url"
       run_relay "raw floor (Kestrel WebSocket)" "raw=$raw_pid" 0 "$raw_url"
       for rate in $rates; do
         run_relay "raw floor (Kestrel WebSocket)" "raw=$raw_pid" "$rate" "$raw_url"
@@ -318,6 +386,7 @@ run_target() {
       target_args=(--target peerjs)
       start_peerjs
       run_idle "PeerJS server $peerjs_version" "peerjs=$peerjs_pid" "$peerjs_url"
+      run_scenarios "PeerJS server $peerjs_version" "peerjs=$peerjs_pid" "$peerjs_url"
       run_relay "PeerJS server $peerjs_version" "peerjs=$peerjs_pid" 0 "$peerjs_url"
       for rate in $rates; do
         run_relay "PeerJS server $peerjs_version" "peerjs=$peerjs_pid" "$rate" "$peerjs_url"
@@ -331,6 +400,7 @@ run_target() {
       target_args=(--target spreed --spreed-backend "$spreed_backend_url")
       local label="nextcloud-spreed-signaling $spreed_version"
       run_idle "$label" "spreed=$spreed_pid" "$spreed_url"
+      run_scenarios "$label" "spreed=$spreed_pid" "$spreed_url"
       run_relay "$label" "spreed=$spreed_pid" 0 "$spreed_url"
       for rate in $rates; do
         run_relay "$label" "spreed=$spreed_pid" "$rate" "$spreed_url"
@@ -341,9 +411,30 @@ run_target() {
   esac
 }
 
-for t in $targets; do
-  run_target "$t"
+# Scenario outermost: every scenario gets freshly started servers, so connect and density read
+# their RSS baseline from a process that has held no connection yet.
+for scenario in $scenarios; do
+  for t in $targets; do
+    run_target "$t"
+  done
 done
+
+print_scenario_tables() {
+  if ((${#fanout_rows[@]})); then
+    echo
+    echo "## fan-out (rooms of $fanout_sizes members, $fanout_members members per row, paced rows: $fanout_rates updates/s)"
+    echo
+    dotnet "$bench_dll" md-header fanout
+    printf '%s\n' "${fanout_rows[@]}"
+  fi
+  if ((${#connect_rows[@]})); then
+    echo
+    echo "## connect / density (rooms of $room_size, connect: $connections connections, density: up to $density_max per server, settle ${settle} s)"
+    echo
+    dotnet "$bench_dll" md-header connect
+    printf '%s\n' "${connect_rows[@]}"
+  fi
+}
 
 mkdir -p bench/results
 out=bench/results/$(date -u +%Y%m%dT%H%M%SZ).md
@@ -355,10 +446,14 @@ out=bench/results/$(date -u +%Y%m%dT%H%M%SZ).md
   echo "- targets: $targets"
   echo "- load average before: $loadavg_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- pairs $pairs, warmup ${warmup} s, measured ${duration} s, generator processes $processes, paced rates: $rates msg/s"
-  echo "- command: BENCH_TARGETS='$targets' BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_PAIRS=$pairs BENCH_RATE='$rates' BENCH_PROCESSES=$processes BENCH_IDLE=$idle${BENCH_SPREED_VERSION:+ BENCH_SPREED_VERSION=$BENCH_SPREED_VERSION} bench/run.sh"
+  echo "- scenarios: $scenarios"
+  echo "- command: BENCH_SCENARIOS='$scenarios' BENCH_TARGETS='$targets' BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_PAIRS=$pairs BENCH_RATE='$rates' BENCH_PROCESSES=$processes BENCH_IDLE=$idle BENCH_FANOUT_SIZES='$fanout_sizes' BENCH_FANOUT_MEMBERS=$fanout_members BENCH_FANOUT_RATE='$fanout_rates' BENCH_CONNECTIONS=$connections BENCH_ROOM_SIZE=$room_size BENCH_DENSITY_MAX=$density_max BENCH_SETTLE=$settle${BENCH_SPREED_VERSION:+ BENCH_SPREED_VERSION=$BENCH_SPREED_VERSION} bench/run.sh"
   echo
-  dotnet "$bench_dll" md-header
-  printf '%s\n' "${rows[@]}"
+  if ((${#rows[@]})); then
+    dotnet "$bench_dll" md-header
+    printf '%s\n' "${rows[@]}"
+  fi
+  print_scenario_tables
   if (( ${#notes[@]} )); then
     echo
     printf '%s\n' "${notes[@]}"

@@ -49,6 +49,30 @@ public sealed class BenchOptions
 
     public string? Label { get; private set; }
 
+    /// <summary>fanout: rooms over all processes, one sender each.</summary>
+    public int Rooms { get; private set; } = 10;
+
+    /// <summary>Members per room; unset means the scenario's own default.</summary>
+    public int? RoomSize { get; private set; }
+
+    public int FanoutRoomSize => RoomSize ?? 10;
+
+    public int ConnectRoomSize => RoomSize ?? 4;
+
+    /// <summary>connect / density: connections over all processes; unset means 1,000 (connect) or --max-per-server per URL (density).</summary>
+    public int? Connections { get; private set; }
+
+    /// <summary>density: where to stop per server process, under its ~19.9k socket limit.</summary>
+    public int MaxPerServer { get; private set; } = 19_000;
+
+    /// <summary>connect / density: generator sockets per process, under the 20,000 file descriptor limit.</summary>
+    public int MaxPerProcess { get; private set; } = 18_000;
+
+    /// <summary>connect / density: wait after the last join before reading RSS, so the servers' GC can settle.</summary>
+    public TimeSpan Settle { get; private set; } = TimeSpan.FromSeconds(5);
+
+    public int TotalConnections => Connections ?? (Scenario == "density" ? MaxPerServer * Math.Max(1, Urls.Count) : 1_000);
+
     public string? JsonOut { get; private set; }
 
     public List<string> RawArgs { get; } = [];
@@ -60,7 +84,10 @@ public sealed class BenchOptions
             [--issuer signaling] [--audience signaling] [--target signaling|raw|peerjs|spreed] [--peerjs-key peerjs]
             [--spreed-backend http://127.0.0.1:5002/ocs/v2.php/apps/spreed/api/v1/signaling/backend]   (target spreed only)
             [--watch hub1=PID,redis=PID] [--label text] [--json-out file]
-        Signaling.Bench md-header
+        Signaling.Bench fanout (same connection options) [--rooms 10] [--room-size 10] [--rate 0 (updates/s)]
+        Signaling.Bench connect|density (same connection options) [--connections 1000] [--room-size 4]
+            [--max-per-server 19000] [--max-per-process 18000] [--settle 5]
+        Signaling.Bench md-header [relay|fanout|connect]
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -117,6 +144,12 @@ public sealed class BenchOptions
 
                     continue;
                 case "--label": o.Label = Value(); continue;
+                case "--rooms": o.Rooms = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--room-size": o.RoomSize = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--connections": o.Connections = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--max-per-server": o.MaxPerServer = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--max-per-process": o.MaxPerProcess = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--settle": o.Settle = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
                 case "--json-out": o.JsonOut = Value(); continue;
                 default: throw new ArgumentException($"unknown option {name}");
             }
@@ -125,7 +158,7 @@ public sealed class BenchOptions
             o.RawArgs.AddRange([name, args[i]]);
         }
 
-        if (o.Scenario == "relay")
+        if (o.Scenario is "relay" or "fanout" or "connect" or "density")
         {
             if (o.Urls.Count == 0)
             {
@@ -144,9 +177,14 @@ public sealed class BenchOptions
             }
 
             // Each socket is a file descriptor; 2 per pair must stay under the usual 20k limit per process.
-            if (o.TotalPairs * 2 / Math.Max(1, o.Processes) > 19_000)
+            if (o.Scenario == "relay" && o.TotalPairs * 2 / Math.Max(1, o.Processes) > 19_000)
             {
                 throw new ArgumentException($"{o.TotalPairs} pairs need at least {(o.TotalPairs * 2 / 19_000) + 1} --processes");
+            }
+
+            if (o.Scenario == "fanout" && (o.FanoutRoomSize < 2 || o.Rooms * o.FanoutRoomSize / Math.Max(1, o.Processes) > 19_000))
+            {
+                throw new ArgumentException($"fanout needs --room-size of at least 2 and at most 19,000 members per process (--processes)");
             }
         }
 

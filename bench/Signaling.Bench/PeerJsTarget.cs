@@ -14,6 +14,9 @@ public sealed class PeerJsTarget(string key) : ITargetAdapter
 
     public string Name => "peerjs";
 
+    // Its CLI answers GET / with a JSON description: the only always-there route.
+    public string? HealthPath => "/";
+
     public async Task<IBenchPeer> ConnectAsync(Uri baseUrl, string peerId, IRelayHandler handler, RunCounters counters, CancellationToken cancellationToken)
     {
         var scheme = baseUrl.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
@@ -69,6 +72,9 @@ public sealed class PeerJsTarget(string key) : ITargetAdapter
             Counters.Sent1();
             return new ValueTask(SendTextAsync(message, cancellationToken));
         }
+
+        protected override string MediaStateMessage(string toPeerId, string roomId, int stateBits, long timestamp) =>
+            $"{{\"type\":\"CANDIDATE\",\"dst\":\"{toPeerId}\",\"payload\":{MediaStatePayload(stateBits, timestamp)}}}";
 
         public override async ValueTask DisposeAsync()
         {

@@ -13,6 +13,17 @@ try
         return 0;
     }
 
+    if (args is ["md-header", var table])
+    {
+        Console.WriteLine(table switch
+        {
+            "fanout" => FanoutReport.Header,
+            "connect" or "density" => ConnectReport.Header,
+            _ => Report.Header,
+        });
+        return 0;
+    }
+
     if (args is ["soak", ..])
     {
         return await SoakRunner.RunAsync(SoakOptions.Parse(args));
@@ -28,9 +39,9 @@ catch (Exception e) when (e is ArgumentException or FormatException)
     return 2;
 }
 
-if (options.Scenario != "relay")
+if (options.Scenario is not ("relay" or "fanout" or "connect" or "density"))
 {
-    Console.Error.WriteLine($"unknown scenario '{options.Scenario}'; known: relay, soak");
+    Console.Error.WriteLine($"unknown scenario '{options.Scenario}'; known: relay, fanout, connect, density, soak");
     return 2;
 }
 
@@ -44,6 +55,11 @@ ITargetAdapter target = options.Target switch
     _ => throw new ArgumentException($"unknown target '{options.Target}'; known: signaling, raw, peerjs, spreed"),
 };
 
+if (options.Scenario is "connect" or "density")
+{
+    return await ConnectRunner.RunAsync(options, target);
+}
+
 if (options.IsChild)
 {
     return await Shard.RunChildAsync(options, target);
@@ -52,6 +68,12 @@ if (options.IsChild)
 var result = options.Processes > 1
     ? await Shard.RunParentAsync(options)
     : await Shard.RunInProcessAsync(options, target);
+if (options.Scenario == "fanout")
+{
+    FanoutReport.Print(options, result);
+    return result.Delivered > 0 ? 0 : 1;
+}
+
 Report.Print(options, result);
 // Zero pairs is the idle baseline: only the watched processes' background CPU is of interest.
 return result.Delivered > 0 || options.TotalPairs == 0 ? 0 : 1;
@@ -90,6 +112,8 @@ namespace Signaling.Bench
 
         public int Pairs { get; set; }
 
+        public long Updates { get; set; }
+
         public string? LastError { get; set; }
 
         public List<long[]> Latency { get; set; } = [];
@@ -107,7 +131,7 @@ namespace Signaling.Bench
         {
             var counters = new RunCounters();
             var latency = new LatencyHistogram();
-            var scenario = new RelayScenario(options, target, counters, latency);
+            var scenario = Create(options, target, counters, latency);
             await SetUpShardAsync(options, scenario);
             Console.WriteLine("READY");
             if (await Console.In.ReadLineAsync() != "GO")
@@ -129,7 +153,7 @@ namespace Signaling.Bench
         {
             var counters = new RunCounters();
             var latency = new LatencyHistogram();
-            var scenario = new RelayScenario(options, target, counters, latency);
+            var scenario = Create(options, target, counters, latency);
             await SetUpShardAsync(options, scenario);
             var cpu = new CpuWindow(options, options.WatchPids);
             var measuring = cpu.MeasureAsync();
@@ -153,7 +177,7 @@ namespace Signaling.Bench
                         RedirectStandardOutput = true,
                         UseShellExecute = false,
                     };
-                    foreach (var arg in prefix.Concat(["relay", .. options.RawArgs, "--run-id", options.RunId, "--shard", $"{i}/{options.Processes}", "--child"]))
+                    foreach (var arg in prefix.Concat([options.Scenario, .. options.RawArgs, "--run-id", options.RunId, "--shard", $"{i}/{options.Processes}", "--child"]))
                     {
                         start.ArgumentList.Add(arg);
                     }
@@ -194,6 +218,7 @@ namespace Signaling.Bench
                     merged.Errors += part.Errors;
                     merged.Timeouts += part.Timeouts;
                     merged.Pairs += part.Pairs;
+                    merged.Updates += part.Updates;
                     merged.GeneratorCpuSeconds += part.GeneratorCpuSeconds;
                     merged.LastError ??= part.LastError;
                     histogram.Merge(part.Latency);
@@ -231,22 +256,30 @@ namespace Signaling.Bench
             return Path.GetFileNameWithoutExtension(host) == "dotnet" ? (host, [dll]) : (host, []);
         }
 
-        private static async Task SetUpShardAsync(BenchOptions options, RelayScenario scenario)
+        private static IShardScenario Create(BenchOptions options, ITargetAdapter target, RunCounters counters, LatencyHistogram latency) =>
+            options.Scenario == "fanout"
+                ? new FanoutScenario(options, target, counters, latency)
+                : new RelayScenario(options, target, counters, latency);
+
+        private static async Task SetUpShardAsync(BenchOptions options, IShardScenario scenario)
         {
-            var first = (int)((long)options.TotalPairs * options.ShardIndex / options.ShardCount);
-            var next = (int)((long)options.TotalPairs * (options.ShardIndex + 1) / options.ShardCount);
+            // Whole rooms per process: a fan-out room's send times live in the process of its sender.
+            var total = options.Scenario == "fanout" ? options.Rooms : options.TotalPairs;
+            var first = (int)((long)total * options.ShardIndex / options.ShardCount);
+            var next = (int)((long)total * (options.ShardIndex + 1) / options.ShardCount);
             var clock = Stopwatch.StartNew();
             await scenario.SetUpAsync(first, next - first, CancellationToken.None);
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"shard {options.ShardIndex}/{options.ShardCount}: {next - first} pairs connected and joined in {clock.Elapsed.TotalSeconds:F1} s"));
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"shard {options.ShardIndex}/{options.ShardCount}: {next - first} {(options.Scenario == "fanout" ? "rooms" : "pairs")} connected and joined in {clock.Elapsed.TotalSeconds:F1} s"));
         }
 
-        private static ShardResult Collect(RelayScenario scenario, RunCounters counters, LatencyHistogram latency, CpuWindow cpu) => new()
+        private static ShardResult Collect(IShardScenario scenario, RunCounters counters, LatencyHistogram latency, CpuWindow cpu) => new()
         {
             Delivered = scenario.Delivered,
+            Updates = scenario.Updates,
             Sent = counters.Sent,
             Errors = counters.Errors,
             Timeouts = counters.Timeouts,
-            Pairs = scenario.Pairs,
+            Pairs = scenario.Units,
             LastError = counters.LastError,
             GeneratorCpuSeconds = cpu.OwnCpuSeconds,
             Latency = latency.ToSparse(),

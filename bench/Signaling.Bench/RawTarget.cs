@@ -10,6 +10,8 @@ public sealed class RawTarget : ITargetAdapter
 {
     public string Name => "raw";
 
+    public string? HealthPath => "/health";
+
     public async Task<IBenchPeer> ConnectAsync(Uri baseUrl, string peerId, IRelayHandler handler, RunCounters counters, CancellationToken cancellationToken)
     {
         var scheme = baseUrl.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
@@ -33,6 +35,9 @@ public sealed class RawTarget : ITargetAdapter
             Counters.Sent1();
             return new ValueTask(SendTextAsync(message, cancellationToken));
         }
+
+        protected override string MediaStateMessage(string toPeerId, string roomId, int stateBits, long timestamp) =>
+            $"{toPeerId}\n{{\"type\":\"CANDIDATE\",\"payload\":{MediaStatePayload(stateBits, timestamp)}}}";
 
         protected override ValueTask OnMessageAsync(ReadOnlyMemory<byte> message)
         {

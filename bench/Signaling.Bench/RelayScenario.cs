@@ -6,7 +6,7 @@ namespace Signaling.Bench;
 /// One pair = one room. A offers, B answers, A trickles ten candidates, B acknowledges the
 /// tenth: thirteen relayed messages per round, the shape of a real call setup.
 /// </summary>
-public sealed class RelayScenario(BenchOptions options, ITargetAdapter target, RunCounters counters, LatencyHistogram latency)
+public sealed class RelayScenario(BenchOptions options, ITargetAdapter target, RunCounters counters, LatencyHistogram latency) : IShardScenario
 {
     private const int CandidatesPerRound = 10;
     public const int MessagesPerRound = CandidatesPerRound + 3;
@@ -21,13 +21,15 @@ public sealed class RelayScenario(BenchOptions options, ITargetAdapter target, R
 
     public int Pairs => pairs.Count;
 
+    public int Units => pairs.Count;
+
     private RunCounters Counters => counters;
 
     /// <summary>Connects and joins this shard's pairs; bounded parallelism so the server sees a ramp, not a SYN flood.</summary>
-    public async Task SetUpAsync(int firstPair, int pairCount, CancellationToken cancellationToken)
+    public async Task SetUpAsync(int first, int count, CancellationToken cancellationToken)
     {
         var run = options.RunId;
-        for (var i = firstPair; i < firstPair + pairCount; i++)
+        for (var i = first; i < first + count; i++)
         {
             pairs.Add(new Pair(this, i, $"bench-{run}-{i}", $"{run}-{i}-a", $"{run}-{i}-b"));
         }

@@ -13,6 +13,8 @@ public sealed class SignalRTarget(Func<string, Task<string>> tokenFor) : ITarget
 {
     public string Name => "signaling";
 
+    public string? HealthPath => "/health/ready";
+
     public async Task<IBenchPeer> ConnectAsync(Uri baseUrl, string peerId, IRelayHandler handler, RunCounters counters, CancellationToken cancellationToken)
     {
         var scheme = baseUrl.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
@@ -89,6 +91,17 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
         return new ValueTask(SendRawAsync(message, cancellationToken));
     }
 
+    public ValueTask BroadcastMediaStateAsync(string roomId, IReadOnlyList<string> otherPeerIds, int stateBits, long timestamp, CancellationToken cancellationToken)
+    {
+        // One call; the hub fans it out as PeerUpdated. The completion is awaited by nobody but makes refusals count as errors.
+        var id = Interlocked.Increment(ref nextInvocation);
+        var message = $"{{\"type\":1,\"invocationId\":\"m{id}\",\"target\":\"UpdateMediaState\",\"arguments\":[{{\"roomId\":\"{roomId}\",\"mediaState\":{{\"audio\":{Bool(stateBits, 1)},\"video\":{Bool(stateBits, 2)},\"screen\":{Bool(stateBits, 4)}}}}}]}}\u001e";
+        counters.Sent1();
+        return new ValueTask(SendRawAsync(message, cancellationToken));
+
+        static string Bool(int bits, int mask) => (bits & mask) != 0 ? "true" : "false";
+    }
+
     public async ValueTask DisposeAsync()
     {
         await stop.CancelAsync();
@@ -146,7 +159,8 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
 
     private async Task ReceiveLoopAsync()
     {
-        var buffer = new byte[64 * 1024];
+        // Small to start with (it grows to the largest record): density runs hold ~19k peers per process.
+        var buffer = new byte[4 * 1024];
         var filled = 0;
         try
         {
@@ -247,6 +261,10 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
         {
             kind = RelayKind.IceCandidate;
         }
+        else if (target.SequenceEqual("PeerUpdated"u8))
+        {
+            return handler.OnPeerUpdatedAsync(MediaStateBits(record));
+        }
         else
         {
             // PeerJoined and friends: not relay traffic.
@@ -279,6 +297,21 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
         {
             counters.Error($"{peerId}: {error}");
         }
+    }
+
+    private static int MediaStateBits(ReadOnlySpan<byte> record)
+    {
+        var at = record.IndexOf("\"mediaState\":{"u8);
+        if (at < 0)
+        {
+            return -1;
+        }
+
+        var state = record[at..];
+        state = state[..(state.IndexOf((byte)'}') + 1)];
+        return (state.IndexOf("\"audio\":true"u8) >= 0 ? 1 : 0)
+            | (state.IndexOf("\"video\":true"u8) >= 0 ? 2 : 0)
+            | (state.IndexOf("\"screen\":true"u8) >= 0 ? 4 : 0);
     }
 
     private static ReadOnlySpan<byte> StringValue(ReadOnlySpan<byte> record, ReadOnlySpan<byte> key)

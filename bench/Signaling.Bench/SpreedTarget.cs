@@ -149,6 +149,19 @@ public sealed class SpreedTarget(Uri backendUrl) : ITargetAdapter
             return SendTextAsync(message, cancellationToken);
         }
 
+        /// <summary>
+        /// Fan-out sends one message per member, like the other targets without a broadcast in the
+        /// adapter: typed "candidate" so the receiver's relay path takes the timestamp from it.
+        /// </summary>
+        protected override string MediaStateMessage(string toPeerId, string roomId, int stateBits, long timestamp)
+        {
+            var session = SessionOf(toPeerId);
+            // Fan-out starts after every member joined, so the join events have named every session by then;
+            // the bounded wait only covers a join event still on its way.
+            var sessionId = session.IsCompletedSuccessfully ? session.Result : session.WaitAsync(ReplyTimeout).GetAwaiter().GetResult();
+            return $"{{\"type\":\"message\",\"message\":{{\"recipient\":{{\"type\":\"session\",\"sessionid\":\"{sessionId}\"}},\"data\":{{\"type\":\"candidate\",\"roomType\":\"video\",\"sid\":\"{roomId}\",\"payload\":{MediaStatePayload(stateBits, timestamp)}}}}}}}";
+        }
+
         private Task<string> SessionOf(string peerId) =>
             sessions.GetOrAdd(peerId, _ => new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 

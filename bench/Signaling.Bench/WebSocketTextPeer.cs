@@ -45,6 +45,26 @@ internal abstract class WebSocketTextPeer(string peerId, IRelayHandler handler, 
 
     public abstract ValueTask SendAsync(RelayKind kind, string roomId, string toPeerId, long timestamp, CancellationToken cancellationToken);
 
+    /// <summary>No rooms on these servers: one message per member, as an app on them would send it.</summary>
+    public async ValueTask BroadcastMediaStateAsync(string roomId, IReadOnlyList<string> otherPeerIds, int stateBits, long timestamp, CancellationToken cancellationToken)
+    {
+        foreach (var other in otherPeerIds)
+        {
+            counters.Sent1();
+            await SendTextAsync(MediaStateMessage(other, roomId, stateBits, timestamp), cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The whole message telling <paramref name="toPeerId"/> about a media state change. Typed
+    /// CANDIDATE because PeerJS forwards only OFFER, ANSWER, CANDIDATE, LEAVE and EXPIRE; the payload
+    /// is passed through untouched, so it is a media-state object like the one our hub broadcasts.
+    /// </summary>
+    protected abstract string MediaStateMessage(string toPeerId, string roomId, int stateBits, long timestamp);
+
+    protected static string MediaStatePayload(int stateBits, long timestamp) =>
+        $"{{\"type\":\"media-state\",\"mediaState\":{{\"audio\":{Bool(stateBits, 1)},\"video\":{Bool(stateBits, 2)},\"screen\":{Bool(stateBits, 4)}}},\"stamp\":\"bts={timestamp};\"}}";
+
     public virtual async ValueTask DisposeAsync()
     {
         await stop.CancelAsync();
@@ -107,9 +127,12 @@ internal abstract class WebSocketTextPeer(string peerId, IRelayHandler handler, 
 
     protected virtual void Fail(string detail) => counters.Error($"{peerId}: {detail}");
 
+    private static string Bool(int bits, int mask) => (bits & mask) != 0 ? "true" : "false";
+
     private async Task ReceiveLoopAsync()
     {
-        var buffer = new byte[16 * 1024];
+        // Small to start with (it grows to the largest message): density runs hold ~19k peers per process.
+        var buffer = new byte[4 * 1024];
         try
         {
             while (!stop.IsCancellationRequested)
