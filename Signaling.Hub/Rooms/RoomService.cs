@@ -201,7 +201,10 @@ public sealed partial class RoomService(
             {
                 directory.Remove(roomId, member.PeerId, member.ConnectionId!);
                 connections.Find(member.ConnectionId!)?.Rooms.TryRemove(roomId, out _);
-                await hub.Groups.RemoveFromGroupAsync(member.ConnectionId!, group);
+                // Not awaited, as for a replaced session below: a member on an instance that died
+                // unnoticed would hold the room's lock for the whole acknowledgement timeout (10 s
+                // each). Published in order, so a live instance removes it before any later send.
+                _ = hub.Groups.RemoveFromGroupAsync(member.ConnectionId!, group);
             }
         }
 
