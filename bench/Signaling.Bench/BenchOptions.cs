@@ -44,6 +44,9 @@ public sealed class BenchOptions
 
     public int ConnectParallelism { get; private set; } = 32;
 
+    /// <summary>Connect+join+close cycles per generator process before connect/density measure (servers warm, as relay's warm-up window).</summary>
+    public int ConnectWarmup { get; private set; } = 500;
+
     /// <summary>name=pid pairs whose CPU and RSS are sampled over the measured window; names starting with "redis" count as Redis.</summary>
     public List<(string Name, int Pid)> WatchPids { get; } = [];
 
@@ -135,6 +138,7 @@ public sealed class BenchOptions
                 case "--peerjs-key": o.PeerJsKey = Value(); break;
                 case "--spreed-backend": o.SpreedBackend = new Uri(Value()); break;
                 case "--connect-parallelism": o.ConnectParallelism = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--connect-warmup": o.ConnectWarmup = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--watch":
                     foreach (var entry in Value().Split(',', StringSplitOptions.RemoveEmptyEntries))
                     {
