@@ -11,7 +11,14 @@ public sealed class ShutdownTests
     [Fact]
     public async Task Sigterm_tells_every_client_before_the_socket_closes_and_the_process_exits_cleanly()
     {
-        await using var server = await SignalingProcess.StartAsync(new Dictionary<string, string?> { ["Signaling:Shutdown:ReconnectAfterMs"] = "1234" });
+        await using var server = await SignalingProcess.StartAsync(new Dictionary<string, string?>
+        {
+            ["Signaling:Shutdown:ReconnectAfterMs"] = "1234",
+            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+            ["Logging:LogLevel:Signaling.Hub.Observability"] = "Information",
+            ["Logging:LogLevel:Microsoft.AspNetCore.Http.Connections"] = "Debug",
+            ["Logging:LogLevel:Microsoft.AspNetCore.SignalR"] = "Debug",
+        });
 
         var peers = new List<(TestPeer Peer, TaskCompletionSource<bool> Closed)>();
         foreach (var sub in new[] { "alice", "bob" })
@@ -31,7 +38,7 @@ public sealed class ShutdownTests
         foreach (var (peer, closed) in peers)
         {
             var goodbye = await peer.Next<ServerShutdownEvent>(nameof(ISignalingClient.ServerShutdown))
-                .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : throw new InvalidOperationException($"no ServerShutdown; the server said:\n{server.Output}", t.Exception));
+                .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : throw new InvalidOperationException($"no ServerShutdown; closed {closed.Task.IsCompleted}, state {peer.Client.State}; the server said:\n{server.Output}", t.Exception));
             Assert.Equal(1234, goodbye.ReconnectAfterMs);
             await closed.Task.WaitAsync(Timeouts.Default);
             await peer.DisposeAsync();

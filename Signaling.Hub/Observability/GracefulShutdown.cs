@@ -41,6 +41,28 @@ public static partial class GracefulShutdown
         var options = app.Services.GetRequiredService<IOptions<ShutdownOptions>>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GracefulShutdown));
         var connections = app.Services.GetRequiredService<Rooms.ConnectionRegistry>();
+        var transports = new InFlightRequests();
+
+        // A hub request lasts as long as its transport: for WebSockets it ends only after the send loop
+        // has written everything queued to the socket. Counting them tells when the goodbye is on the wire.
+        app.Use(async (context, next) =>
+        {
+            if (!context.Request.Path.StartsWithSegments(Contracts.SignalingRoutes.Hub, StringComparison.Ordinal))
+            {
+                await next(context);
+                return;
+            }
+
+            transports.Enter();
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                transports.Exit();
+            }
+        });
 
         // The manager's type is internal; resolving it by name is the only way to create it early.
         var manager = typeof(Microsoft.AspNetCore.Http.Connections.HttpConnectionDispatcherOptions).Assembly
@@ -62,16 +84,20 @@ public static partial class GracefulShutdown
                     LogGoodbyeSlow(logger, FlushTimeout);
                 }
 
-                // The host's own close at shutdown is abortive and can drop the goodbye still in the
-                // send buffer; closing through SignalR sends what was written first. Waiting for
-                // every disconnect also lets rooms, presence and the store settle before the host stops.
+                // The host's own close at shutdown cancels each transport and drops what its send loop
+                // has not written yet; closing through SignalR sends what was queued first. The hub's
+                // OnDisconnectedAsync runs before the transport has drained, so the callback also waits
+                // for the hub requests to end: the SIGTERM test lost the goodbye 1 run in 12 under load
+                // while it waited for the disconnects only. The disconnects let rooms, presence and the
+                // store settle before the host stops.
                 var emptied = connections.WhenEmptyAsync();
+                var drained = transports.WhenIdleAsync();
                 foreach (var session in connections.Sessions)
                 {
                     session.Abort();
                 }
 
-                var settled = emptied.Wait(FlushTimeout);
+                var settled = Task.WhenAll(emptied, drained).Wait(FlushTimeout);
                 LogAnnounced(logger, settled);
             }
             catch (Exception ex) when (ex is AggregateException or InvalidOperationException)
@@ -82,7 +108,37 @@ public static partial class GracefulShutdown
         return app;
     }
 
-    [LoggerMessage(LogLevel.Information, "Told connected clients the server is stopping and closed their connections (all settled: {Settled})")]
+    /// <summary>Requests in progress; tells when none is left.</summary>
+    private sealed class InFlightRequests
+    {
+        private int _count;
+        private TaskCompletionSource? _idle;
+
+        public void Enter() => Interlocked.Increment(ref _count);
+
+        public void Exit()
+        {
+            if (Interlocked.Decrement(ref _count) == 0)
+            {
+                Volatile.Read(ref _idle)?.TrySetResult();
+            }
+        }
+
+        public Task WhenIdleAsync()
+        {
+            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Interlocked.Exchange(ref _idle, waiter);
+            // Checked after publishing the waiter so an exit in between cannot be missed.
+            if (Volatile.Read(ref _count) == 0)
+            {
+                waiter.TrySetResult();
+            }
+
+            return waiter.Task;
+        }
+    }
+
+    [LoggerMessage(LogLevel.Information, "Told connected clients the server is stopping and closed their connections (all closed and settled: {Settled})")]
     private static partial void LogAnnounced(ILogger logger, bool settled);
 
     [LoggerMessage(LogLevel.Warning, "ServerShutdown was not written to every connection within {Timeout}; closing anyway")]
