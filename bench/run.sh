@@ -22,6 +22,8 @@
 # BENCH_FANOUT_RATE (paced rows, media state updates/s over all rooms, "100"), BENCH_CONNECTIONS
 # (connect, 2000), BENCH_ROOM_SIZE (connect and density rooms, 4), BENCH_DENSITY_MAX (density,
 # connections per server process, 19000), BENCH_SETTLE (s before idle RSS is read, 5).
+# BENCH_HUB_ENV: extra NAME=value settings for our service's processes only (not the generator or
+# the peers), for A/B runs of runtime knobs, e.g. BENCH_HUB_ENV="DOTNET_gcServer=1".
 #
 #   BENCH_SCENARIOS="fanout connect" BENCH_TARGETS="single peerjs" bench/run.sh
 #   BENCH_SCENARIOS=density BENCH_TARGETS="single cross" bench/run.sh
@@ -157,7 +159,8 @@ start_hub() {
   mkdir -p "$work/$name"
   # The rate limiter (200 calls/s, burst 1000 per connection by default) would throttle a closed
   # loop: raised here so the bench measures relay cost, not the limiter.
-  ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
+  # shellcheck disable=SC2086 # BENCH_HUB_ENV is a list of NAME=value words
+  env ${BENCH_HUB_ENV:-} ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
     dotnet "$hub_dll" --urls "http://127.0.0.1:$port" \
     --Logging:LogLevel:Default=Warning \
     --Signaling:Jwt:SigningKey="$key" \
@@ -350,6 +353,11 @@ run_target() {
       run_idle "single (SQLite)" "hub=$hub_pid" "$hub_url"
       run_scenarios "single (SQLite)" "hub=$hub_pid" "$hub_url"
       run_relay "single (SQLite)" "hub=$hub_pid" 0 "$hub_url"
+      # The peers have no per-message acknowledgement; ours answers every invoke() with a completion
+      # (a second frame and send per relayed message). This row relays with send() instead.
+      target_args=(--target signaling --signing-key "$key" --no-ack)
+      run_relay "single (SQLite), send() without ack" "hub=$hub_pid" 0 "$hub_url"
+      target_args=(--target signaling --signing-key "$key")
       for rate in $rates; do
         run_relay "single (SQLite)" "hub=$hub_pid" "$rate" "$hub_url"
       done
@@ -447,7 +455,7 @@ out=bench/results/$(date -u +%Y%m%dT%H%M%SZ).md
   echo "- load average before: $loadavg_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- pairs $pairs, warmup ${warmup} s, measured ${duration} s, generator processes $processes, paced rates: $rates msg/s"
   echo "- scenarios: $scenarios"
-  echo "- command: BENCH_SCENARIOS='$scenarios' BENCH_TARGETS='$targets' BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_PAIRS=$pairs BENCH_RATE='$rates' BENCH_PROCESSES=$processes BENCH_IDLE=$idle BENCH_FANOUT_SIZES='$fanout_sizes' BENCH_FANOUT_MEMBERS=$fanout_members BENCH_FANOUT_RATE='$fanout_rates' BENCH_CONNECTIONS=$connections BENCH_ROOM_SIZE=$room_size BENCH_DENSITY_MAX=$density_max BENCH_SETTLE=$settle${BENCH_SPREED_VERSION:+ BENCH_SPREED_VERSION=$BENCH_SPREED_VERSION} bench/run.sh"
+  echo "- command: BENCH_SCENARIOS='$scenarios' BENCH_TARGETS='$targets' BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_PAIRS=$pairs BENCH_RATE='$rates' BENCH_PROCESSES=$processes BENCH_IDLE=$idle BENCH_FANOUT_SIZES='$fanout_sizes' BENCH_FANOUT_MEMBERS=$fanout_members BENCH_FANOUT_RATE='$fanout_rates' BENCH_CONNECTIONS=$connections BENCH_ROOM_SIZE=$room_size BENCH_DENSITY_MAX=$density_max BENCH_SETTLE=$settle${BENCH_HUB_ENV:+ BENCH_HUB_ENV='$BENCH_HUB_ENV'}${BENCH_SPREED_VERSION:+ BENCH_SPREED_VERSION=$BENCH_SPREED_VERSION} bench/run.sh"
   echo
   if ((${#rows[@]})); then
     dotnet "$bench_dll" md-header

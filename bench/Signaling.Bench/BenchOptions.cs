@@ -37,6 +37,12 @@ public sealed class BenchOptions
 
     public string PeerJsKey { get; private set; } = "peerjs";
 
+    /// <summary>
+    /// signaling only: relay with send() (no invocationId, so no completion back to the sender) instead
+    /// of invoke(). The peers' protocols have no acknowledgement; this row shows what ours costs.
+    /// </summary>
+    public bool NoAck { get; private set; }
+
     /// <summary>The Nextcloud backend URL that spreed hellos carry; must be a backend of the server's config.</summary>
     public Uri? SpreedBackend { get; private set; }
 
@@ -84,7 +90,7 @@ public sealed class BenchOptions
         Signaling.Bench relay --url http://127.0.0.1:5000 [--url http://127.0.0.1:5001]
             --signing-key <HS256 key> | --token-url http://127.0.0.1:5000/api/dev/tokens   (target signaling only)
             [--pairs 100] [--duration 20] [--warmup 5] [--rate 0] [--processes 1]
-            [--issuer signaling] [--audience signaling] [--target signaling|raw|peerjs|spreed] [--peerjs-key peerjs]
+            [--issuer signaling] [--audience signaling] [--target signaling|raw|peerjs|spreed] [--peerjs-key peerjs] [--no-ack]
             [--spreed-backend http://127.0.0.1:5002/ocs/v2.php/apps/spreed/api/v1/signaling/backend]   (target spreed only)
             [--watch hub1=PID,redis=PID] [--label text] [--json-out file]
         Signaling.Bench fanout (same connection options) [--rooms 10] [--room-size 10] [--rate 0 (updates/s)]
@@ -136,6 +142,7 @@ public sealed class BenchOptions
                 case "--run-id": o.RunId = Value(); break;
                 case "--target": o.Target = Value(); break;
                 case "--peerjs-key": o.PeerJsKey = Value(); break;
+                case "--no-ack": o.NoAck = true; o.RawArgs.Add(name); continue;
                 case "--spreed-backend": o.SpreedBackend = new Uri(Value()); break;
                 case "--connect-parallelism": o.ConnectParallelism = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--connect-warmup": o.ConnectWarmup = int.Parse(Value(), CultureInfo.InvariantCulture); break;

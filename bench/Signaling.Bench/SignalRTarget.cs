@@ -9,7 +9,7 @@ namespace Signaling.Bench;
 /// Our hub, spoken as raw SignalR JSON over one WebSocket: no client library, so the
 /// generator's cost per message stays small and visible, and no negotiate round trip.
 /// </summary>
-public sealed class SignalRTarget(Func<string, Task<string>> tokenFor) : ITargetAdapter
+public sealed class SignalRTarget(Func<string, Task<string>> tokenFor, bool noAck = false) : ITargetAdapter
 {
     public string Name => "signaling";
 
@@ -20,13 +20,13 @@ public sealed class SignalRTarget(Func<string, Task<string>> tokenFor) : ITarget
         var scheme = baseUrl.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
         var token = await tokenFor(peerId);
         var hub = new Uri($"{scheme}://{baseUrl.Authority}/hubs/signaling?access_token={Uri.EscapeDataString(token)}");
-        var peer = new SignalRPeer(peerId, handler, counters);
+        var peer = new SignalRPeer(peerId, handler, counters, noAck);
         await peer.StartAsync(hub, cancellationToken);
         return peer;
     }
 }
 
-internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCounters counters) : IBenchPeer
+internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCounters counters, bool noAck) : IBenchPeer
 {
     private const byte RecordSeparator = 0x1E;
     private static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(10);
@@ -79,13 +79,14 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
     public ValueTask SendAsync(RelayKind kind, string roomId, string toPeerId, long timestamp, CancellationToken cancellationToken)
     {
         // An invocationId makes the server answer with a completion, as JS clients' invoke() does: errors become visible.
-        var id = Interlocked.Increment(ref nextInvocation);
+        // Without one (send()), the server answers nothing.
+        var id = noAck ? "" : $"\"invocationId\":\"r{Interlocked.Increment(ref nextInvocation)}\",";
         var message = kind switch
         {
             RelayKind.Offer or RelayKind.Answer =>
-                $"{{\"type\":1,\"invocationId\":\"r{id}\",\"target\":\"{kind}\",\"arguments\":[{{\"roomId\":\"{roomId}\",\"toPeerId\":\"{toPeerId}\",\"sdp\":\"bts={timestamp};v=0 o=- {SdpPadding}\"}}]}}\u001e",
+                $"{{\"type\":1,{id}\"target\":\"{kind}\",\"arguments\":[{{\"roomId\":\"{roomId}\",\"toPeerId\":\"{toPeerId}\",\"sdp\":\"bts={timestamp};v=0 o=- {SdpPadding}\"}}]}}\u001e",
             _ =>
-                $"{{\"type\":1,\"invocationId\":\"r{id}\",\"target\":\"IceCandidate\",\"arguments\":[{{\"roomId\":\"{roomId}\",\"toPeerId\":\"{toPeerId}\",\"candidate\":{{\"candidate\":\"bts={timestamp};candidate:842163049 1 udp 1677729535 {CandidatePadding}\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}}}}]}}\u001e",
+                $"{{\"type\":1,{id}\"target\":\"IceCandidate\",\"arguments\":[{{\"roomId\":\"{roomId}\",\"toPeerId\":\"{toPeerId}\",\"candidate\":{{\"candidate\":\"bts={timestamp};candidate:842163049 1 udp 1677729535 {CandidatePadding}\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}}}}]}}\u001e",
         };
         counters.Sent1();
         return new ValueTask(SendRawAsync(message, cancellationToken));
