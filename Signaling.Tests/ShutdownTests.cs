@@ -49,6 +49,53 @@ public sealed class ShutdownTests
     }
 
     [Fact]
+    public async Task While_stopping_new_hub_connections_are_refused_with_503_and_a_retry_after()
+    {
+        await using var server = await SignalingProcess.StartAsync(new Dictionary<string, string?> { ["Signaling:Shutdown:ReconnectAfterMs"] = "2500" });
+
+        // A client that stops reading never answers the server's close frame, so the stop waits for it
+        // (up to the WebSocket close timeout): that keeps the stopping window open long enough to probe.
+        using var stuck = new System.Net.WebSockets.ClientWebSocket();
+        var hub = new Uri($"ws://{server.BaseAddress.Authority}/hubs/signaling?access_token={Uri.EscapeDataString(Tokens.Create("stuck"))}");
+        await stuck.ConnectAsync(hub, CancellationToken.None).WaitAsync(Timeouts.Default);
+        await stuck.SendAsync("{\"protocol\":\"json\",\"version\":1}\u001e"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
+        var handshake = new byte[256];
+        await stuck.ReceiveAsync(handshake.AsMemory(), CancellationToken.None).AsTask().WaitAsync(Timeouts.Default);
+
+        using var http = server.CreateHttpClient(Tokens.Create("latecomer"));
+        var negotiate = new Uri("/hubs/signaling/negotiate?negotiateVersion=1", UriKind.Relative);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.PostAsync(negotiate, null)).StatusCode);
+
+        await server.TerminateAsync();
+
+        HttpResponseMessage? refused = null;
+        var deadline = DateTime.UtcNow + Timeouts.Default;
+        while (refused is null && !server.HasExited && DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                var response = await http.PostAsync(negotiate, null);
+                if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
+                {
+                    refused = response;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // The listener closed: the window was missed.
+                break;
+            }
+
+            await Task.Delay(20);
+        }
+
+        Assert.True(refused is not null, $"no 503 while stopping; the server said:\n{server.Output}");
+        Assert.Equal(TimeSpan.FromSeconds(3), refused.Headers.RetryAfter?.Delta);
+        await server.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, server.ExitCode);
+    }
+
+    [Fact]
     public async Task A_request_in_flight_when_SIGTERM_arrives_is_answered_before_the_process_exits()
     {
         await using var server = await SignalingProcess.StartAsync();

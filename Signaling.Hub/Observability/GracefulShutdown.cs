@@ -53,6 +53,16 @@ public static partial class GracefulShutdown
                 return;
             }
 
+            // Once stopping has begun, a client (typically one reconnecting on its own) would be
+            // accepted after the goodbye went out and then cut off without one: send it elsewhere.
+            if (app.Lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                var seconds = (options.Value.ReconnectAfterMs + 999) / 1000;
+                context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return;
+            }
+
             transports.Enter();
             try
             {
