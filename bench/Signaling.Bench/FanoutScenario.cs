@@ -14,12 +14,10 @@ public sealed class FanoutScenario(BenchOptions options, ITargetAdapter target, 
     private static readonly TimeSpan RoundTimeout = TimeSpan.FromSeconds(10);
 
     private readonly List<Room> rooms = [];
-    private long windowStart = long.MaxValue;
-    private long windowEnd = long.MaxValue;
-    private long delivered;
+    private readonly MeasuredWindow window = new(options, latency);
     private long updates;
 
-    public long Delivered => Interlocked.Read(ref delivered);
+    public long Delivered => window.Delivered;
 
     public long Updates => Interlocked.Read(ref updates);
 
@@ -36,32 +34,20 @@ public sealed class FanoutScenario(BenchOptions options, ITargetAdapter target, 
             rooms.Add(new Room(this, r, $"fanout-{run}-{r}", Enumerable.Range(0, size).Select(j => $"{run}-f{r}-{j}").ToArray()));
         }
 
-        using var gate = new SemaphoreSlim(options.ConnectParallelism);
-        await Task.WhenAll(rooms.SelectMany(room => Enumerable.Range(0, size).Select(async j =>
+        var members = rooms.SelectMany(room => Enumerable.Range(0, size).Select(j => (Room: room, Member: j)));
+        await MeasuredWindow.ConnectAllAsync(options, members, async (m, ct) =>
         {
-            await gate.WaitAsync(cancellationToken);
-            try
-            {
-                // Neighbouring members on different instances: with two, half of each room is across Redis from its sender.
-                var urls = options.Urls;
-                var peer = await target.ConnectAsync(urls[(room.Index + j) % urls.Count], room.PeerIds[j], room.HandlerFor(j), counters, cancellationToken);
-                room.Members[j] = peer;
-                await peer.JoinAsync(room.RoomId, cancellationToken);
-            }
-            finally
-            {
-                gate.Release();
-            }
-        })));
+            // Neighbouring members on different instances: with two, half of each room is across Redis from its sender.
+            var urls = options.Urls;
+            var peer = await target.ConnectAsync(urls[(m.Room.Index + m.Member) % urls.Count], m.Room.PeerIds[m.Member], m.Room.HandlerFor(m.Member), counters, ct);
+            m.Room.Members[m.Member] = peer;
+            await peer.JoinAsync(m.Room.RoomId, ct);
+        }, cancellationToken);
     }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var now = Stopwatch.GetTimestamp();
-        windowStart = now + (long)(options.Warmup.TotalSeconds * Stopwatch.Frequency);
-        windowEnd = windowStart + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(options.Warmup + options.Duration);
+        using var deadline = window.Open(cancellationToken);
 
         // --rate is media state updates per second offered by all senders of all processes together.
         TimeSpan? period = options.Rate > 0 && rooms.Count > 0
@@ -79,19 +65,9 @@ public sealed class FanoutScenario(BenchOptions options, ITargetAdapter target, 
         }
     }
 
-    private bool InWindow(long now) => now >= windowStart && now < windowEnd;
+    private bool InWindow(long now) => window.Contains(now);
 
-    private void Delivered1(long sentTimestamp)
-    {
-        var now = Stopwatch.GetTimestamp();
-        if (!InWindow(now))
-        {
-            return;
-        }
-
-        Interlocked.Increment(ref delivered);
-        latency.Record((now - sentTimestamp) * 1_000_000 / Stopwatch.Frequency);
-    }
+    private void Delivered1(long sentTimestamp) => window.Delivered1(sentTimestamp);
 
     private sealed class Room(FanoutScenario scenario, int index, string roomId, string[] peerIds) : IDisposable
     {

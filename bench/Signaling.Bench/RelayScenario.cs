@@ -13,11 +13,9 @@ public sealed class RelayScenario(BenchOptions options, ITargetAdapter target, R
     private static readonly TimeSpan RoundTimeout = TimeSpan.FromSeconds(10);
 
     private readonly List<Pair> pairs = [];
-    private long windowStart = long.MaxValue;
-    private long windowEnd = long.MaxValue;
-    private long delivered;
+    private readonly MeasuredWindow window = new(options, latency);
 
-    public long Delivered => Interlocked.Read(ref delivered);
+    public long Delivered => window.Delivered;
 
     public int Pairs => pairs.Count;
 
@@ -34,34 +32,21 @@ public sealed class RelayScenario(BenchOptions options, ITargetAdapter target, R
             pairs.Add(new Pair(this, i, $"bench-{run}-{i}", $"{run}-{i}-a", $"{run}-{i}-b"));
         }
 
-        using var gate = new SemaphoreSlim(options.ConnectParallelism);
-        await Task.WhenAll(pairs.Select(async pair =>
+        await MeasuredWindow.ConnectAllAsync(options, pairs, async (pair, ct) =>
         {
-            await gate.WaitAsync(cancellationToken);
-            try
-            {
-                // Pair i puts A on url i and B on url i+1: with two instances every pair crosses them.
-                var urls = options.Urls;
-                pair.A = await target.ConnectAsync(urls[pair.Index % urls.Count], pair.APeerId, pair.AHandler, counters, cancellationToken);
-                pair.B = await target.ConnectAsync(urls[(pair.Index + 1) % urls.Count], pair.BPeerId, pair.BHandler, counters, cancellationToken);
-                await pair.A.JoinAsync(pair.RoomId, cancellationToken);
-                await pair.B.JoinAsync(pair.RoomId, cancellationToken);
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }));
+            // Pair i puts A on url i and B on url i+1: with two instances every pair crosses them.
+            var urls = options.Urls;
+            pair.A = await target.ConnectAsync(urls[pair.Index % urls.Count], pair.APeerId, pair.AHandler, counters, ct);
+            pair.B = await target.ConnectAsync(urls[(pair.Index + 1) % urls.Count], pair.BPeerId, pair.BHandler, counters, ct);
+            await pair.A.JoinAsync(pair.RoomId, ct);
+            await pair.B.JoinAsync(pair.RoomId, ct);
+        }, cancellationToken);
     }
 
     /// <summary>Runs warmup then the measured window; returns when every loop has stopped.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var now = Stopwatch.GetTimestamp();
-        windowStart = now + (long)(options.Warmup.TotalSeconds * Stopwatch.Frequency);
-        windowEnd = windowStart + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(options.Warmup + options.Duration);
+        using var deadline = window.Open(cancellationToken);
 
         // Pacing: rounds per second per pair so that all pairs together offer about --rate messages/s.
         TimeSpan? period = options.Rate > 0 && pairs.Count > 0
@@ -79,17 +64,7 @@ public sealed class RelayScenario(BenchOptions options, ITargetAdapter target, R
         }
     }
 
-    private void Delivered1(long sentTimestamp)
-    {
-        var now = Stopwatch.GetTimestamp();
-        if (now < windowStart || now >= windowEnd)
-        {
-            return;
-        }
-
-        Interlocked.Increment(ref delivered);
-        latency.Record((now - sentTimestamp) * 1_000_000 / Stopwatch.Frequency);
-    }
+    private void Delivered1(long sentTimestamp) => window.Delivered1(sentTimestamp);
 
     private sealed class Pair(RelayScenario scenario, int index, string roomId, string aPeerId, string bPeerId) : IDisposable
     {

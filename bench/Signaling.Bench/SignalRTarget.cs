@@ -34,8 +34,7 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
     private static readonly string SdpPadding = RelayPadding.Sdp;
     private static readonly string CandidatePadding = RelayPadding.Candidate;
 
-    private readonly ClientWebSocket socket = new();
-    private readonly SemaphoreSlim sendLock = new(1, 1);
+    private readonly TextSocket socket = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string?>> awaited = new();
     private readonly CancellationTokenSource stop = new();
     private long nextInvocation;
@@ -47,7 +46,6 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
 
     public async Task StartAsync(Uri hub, CancellationToken cancellationToken)
     {
-        socket.Options.KeepAliveInterval = TimeSpan.Zero;
         await socket.ConnectAsync(hub, cancellationToken);
         await SendRawAsync("{\"protocol\":\"json\",\"version\":1}\u001e", cancellationToken);
         var reply = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -106,40 +104,12 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
     public async ValueTask DisposeAsync()
     {
         await stop.CancelAsync();
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            if (socket.State == WebSocketState.Open)
-            {
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
-            }
-        }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
-        {
-            // The run is over; a peer that cannot close cleanly is aborted below.
-        }
-
-        socket.Abort();
-        await Task.WhenAll(receiving, pinging).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+        await socket.CloseAsync(receiving, pinging);
         socket.Dispose();
-        sendLock.Dispose();
         stop.Dispose();
     }
 
-    private async Task SendRawAsync(string message, CancellationToken cancellationToken)
-    {
-        var bytes = Encoding.UTF8.GetBytes(message);
-        await sendLock.WaitAsync(cancellationToken);
-        try
-        {
-            // Cancelling a send aborts a ClientWebSocket; the run's deadline must stop loops, not kill sockets mid-frame.
-            await socket.SendAsync(bytes, WebSocketMessageType.Text, true, CancellationToken.None);
-        }
-        finally
-        {
-            sendLock.Release();
-        }
-    }
+    private Task SendRawAsync(string message, CancellationToken cancellationToken) => socket.SendAsync(message, cancellationToken);
 
     private async Task PingLoopAsync()
     {

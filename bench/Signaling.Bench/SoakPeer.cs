@@ -17,8 +17,7 @@ internal sealed class SoakPeer : IAsyncDisposable
     private static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly ClientWebSocket socket = new();
-    private readonly SemaphoreSlim sendLock = new(1, 1);
+    private readonly TextSocket socket = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string?>> calls = new();
     private readonly CancellationTokenSource stop = new();
     private readonly CancellationTokenSource stopPinging = new();
@@ -53,7 +52,6 @@ internal sealed class SoakPeer : IAsyncDisposable
     public async Task ConnectAsync(Uri baseUrl, string token, CancellationToken cancellationToken)
     {
         var scheme = baseUrl.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
-        socket.Options.KeepAliveInterval = TimeSpan.Zero;
         await socket.ConnectAsync(new Uri($"{scheme}://{baseUrl.Authority}/hubs/signaling?access_token={Uri.EscapeDataString(token)}"), cancellationToken);
         handshake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await SendRawAsync("{\"protocol\":\"json\",\"version\":1}\u001e");
@@ -112,15 +110,7 @@ internal sealed class SoakPeer : IAsyncDisposable
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await sendLock.WaitAsync(timeout.Token);
-            try
-            {
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
-            }
-            finally
-            {
-                sendLock.Release();
-            }
+            await socket.CloseOutputAsync(timeout.Token);
 
             // The receive loop ends when the server's close frame arrives: that is the close handshake completing.
             await receiving.WaitAsync(timeout.Token);
@@ -131,10 +121,8 @@ internal sealed class SoakPeer : IAsyncDisposable
         }
 
         await stop.CancelAsync();
-        socket.Abort();
-        await Task.WhenAll(receiving, pinging).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+        await socket.AbortAsync(receiving, pinging);
         socket.Dispose();
-        sendLock.Dispose();
         stop.Dispose();
         stopPinging.Dispose();
     }
@@ -162,20 +150,7 @@ internal sealed class SoakPeer : IAsyncDisposable
         }
     }
 
-    private async Task SendRawAsync(string message)
-    {
-        var bytes = Encoding.UTF8.GetBytes(message);
-        await sendLock.WaitAsync();
-        try
-        {
-            // A cancelled send aborts a ClientWebSocket mid-frame; stopping is done by closing instead.
-            await socket.SendAsync(bytes, WebSocketMessageType.Text, true, CancellationToken.None);
-        }
-        finally
-        {
-            sendLock.Release();
-        }
-    }
+    private Task SendRawAsync(string message) => socket.SendAsync(message);
 
     private async Task PingLoopAsync()
     {

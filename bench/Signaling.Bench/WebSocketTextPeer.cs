@@ -30,8 +30,7 @@ public static class RelayPadding
 /// </summary>
 internal abstract class WebSocketTextPeer(string peerId, IRelayHandler handler, RunCounters counters) : IBenchPeer
 {
-    private readonly ClientWebSocket socket = new();
-    private readonly SemaphoreSlim sendLock = new(1, 1);
+    private readonly TextSocket socket = new();
     private readonly CancellationTokenSource stop = new();
     private Task receiving = Task.CompletedTask;
 
@@ -68,47 +67,18 @@ internal abstract class WebSocketTextPeer(string peerId, IRelayHandler handler, 
     public virtual async ValueTask DisposeAsync()
     {
         await stop.CancelAsync();
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            if (socket.State == WebSocketState.Open)
-            {
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
-            }
-        }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
-        {
-            // The run is over; a peer that cannot close cleanly is aborted below.
-        }
-
-        socket.Abort();
-        await receiving.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+        await socket.CloseAsync(receiving);
         socket.Dispose();
-        sendLock.Dispose();
         stop.Dispose();
     }
 
     protected async Task ConnectAsync(Uri uri, CancellationToken cancellationToken)
     {
-        socket.Options.KeepAliveInterval = TimeSpan.Zero;
         await socket.ConnectAsync(uri, cancellationToken);
         receiving = Task.Run(ReceiveLoopAsync, CancellationToken.None);
     }
 
-    protected async Task SendTextAsync(string message, CancellationToken cancellationToken)
-    {
-        var bytes = Encoding.UTF8.GetBytes(message);
-        await sendLock.WaitAsync(cancellationToken);
-        try
-        {
-            // Cancelling a send aborts a ClientWebSocket; the run's deadline must stop loops, not kill sockets mid-frame.
-            await socket.SendAsync(bytes, WebSocketMessageType.Text, true, CancellationToken.None);
-        }
-        finally
-        {
-            sendLock.Release();
-        }
-    }
+    protected Task SendTextAsync(string message, CancellationToken cancellationToken) => socket.SendAsync(message, cancellationToken);
 
     /// <summary>Called for each complete message, on the receive loop.</summary>
     protected abstract ValueTask OnMessageAsync(ReadOnlyMemory<byte> message);
