@@ -121,8 +121,8 @@ public static partial class GracefulShutdown
     /// <summary>Requests in progress; tells when none is left.</summary>
     private sealed class InFlightRequests
     {
+        private readonly Common.EmptiedSignal _idle = new();
         private int _count;
-        private TaskCompletionSource? _idle;
 
         public void Enter() => Interlocked.Increment(ref _count);
 
@@ -130,22 +130,11 @@ public static partial class GracefulShutdown
         {
             if (Interlocked.Decrement(ref _count) == 0)
             {
-                Volatile.Read(ref _idle)?.TrySetResult();
+                _idle.Emptied();
             }
         }
 
-        public Task WhenIdleAsync()
-        {
-            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Interlocked.Exchange(ref _idle, waiter);
-            // Checked after publishing the waiter so an exit in between cannot be missed.
-            if (Volatile.Read(ref _count) == 0)
-            {
-                waiter.TrySetResult();
-            }
-
-            return waiter.Task;
-        }
+        public Task WhenIdleAsync() => _idle.WhenEmptyAsync(() => Volatile.Read(ref _count) == 0);
     }
 
     [LoggerMessage(LogLevel.Information, "Told connected clients the server is stopping and closed their connections (all closed and settled: {Settled})")]

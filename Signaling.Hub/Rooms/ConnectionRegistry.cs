@@ -28,7 +28,7 @@ public sealed class ConnectionSession(string connectionId, CallerIdentity caller
 public sealed class ConnectionRegistry
 {
     private readonly ConcurrentDictionary<string, ConnectionSession> _sessions = new(StringComparer.Ordinal);
-    private TaskCompletionSource? _emptied;
+    private readonly Common.EmptiedSignal _emptied = new();
 
     public void Add(ConnectionSession session) => _sessions[session.ConnectionId] = session;
 
@@ -37,7 +37,7 @@ public sealed class ConnectionRegistry
         var removed = _sessions.TryRemove(connectionId, out var s) ? s : null;
         if (_sessions.IsEmpty)
         {
-            Volatile.Read(ref _emptied)?.TrySetResult();
+            _emptied.Emptied();
         }
 
         return removed;
@@ -46,18 +46,7 @@ public sealed class ConnectionRegistry
     public IEnumerable<ConnectionSession> Sessions => _sessions.Values;
 
     /// <summary>Completes once no connection is registered: every OnDisconnectedAsync has run.</summary>
-    public Task WhenEmptyAsync()
-    {
-        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Interlocked.Exchange(ref _emptied, waiter);
-        // Checked after publishing the waiter so a removal in between cannot be missed.
-        if (_sessions.IsEmpty)
-        {
-            waiter.TrySetResult();
-        }
-
-        return waiter.Task;
-    }
+    public Task WhenEmptyAsync() => _emptied.WhenEmptyAsync(() => _sessions.IsEmpty);
 
     public ConnectionSession? Find(string connectionId) => _sessions.GetValueOrDefault(connectionId);
 
