@@ -50,6 +50,10 @@ public sealed class BenchOptions
 
     public int ConnectParallelism { get; private set; } = 32;
 
+    /// <summary>For connecting a scenario's peers: at most <see cref="ConnectParallelism"/> at once, so the server sees a ramp, not a SYN flood.</summary>
+    public ParallelOptions ConnectOptions(CancellationToken cancellationToken) =>
+        new() { MaxDegreeOfParallelism = ConnectParallelism, CancellationToken = cancellationToken };
+
     /// <summary>Connect+join+close cycles per generator process before connect/density measure (servers warm, as relay's warm-up window).</summary>
     public int ConnectWarmup { get; private set; } = 500;
 

@@ -35,14 +35,14 @@ public sealed class FanoutScenario(BenchOptions options, ITargetAdapter target, 
         }
 
         var members = rooms.SelectMany(room => Enumerable.Range(0, size).Select(j => (Room: room, Member: j)));
-        await MeasuredWindow.ConnectAllAsync(options, members, async (m, ct) =>
+        await Parallel.ForEachAsync(members, options.ConnectOptions(cancellationToken), async (m, ct) =>
         {
             // Neighbouring members on different instances: with two, half of each room is across Redis from its sender.
             var urls = options.Urls;
             var peer = await target.ConnectAsync(urls[(m.Room.Index + m.Member) % urls.Count], m.Room.PeerIds[m.Member], m.Room.HandlerFor(m.Member), counters, ct);
             m.Room.Members[m.Member] = peer;
             await peer.JoinAsync(m.Room.RoomId, ct);
-        }, cancellationToken);
+        });
     }
 
     public async Task RunAsync(CancellationToken cancellationToken)

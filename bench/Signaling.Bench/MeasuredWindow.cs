@@ -38,8 +38,4 @@ internal sealed class MeasuredWindow(BenchOptions options, LatencyHistogram late
         Interlocked.Increment(ref delivered);
         latency.Record((now - sentTimestamp) * 1_000_000 / Stopwatch.Frequency);
     }
-
-    /// <summary>Runs <paramref name="connect"/> for every item, at most <c>--connect-parallelism</c> at once, so the server sees a ramp, not a SYN flood.</summary>
-    public static Task ConnectAllAsync<T>(BenchOptions options, IEnumerable<T> items, Func<T, CancellationToken, ValueTask> connect, CancellationToken cancellationToken) =>
-        Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = options.ConnectParallelism, CancellationToken = cancellationToken }, connect);
 }

@@ -32,7 +32,7 @@ public sealed class RelayScenario(BenchOptions options, ITargetAdapter target, R
             pairs.Add(new Pair(this, i, $"bench-{run}-{i}", $"{run}-{i}-a", $"{run}-{i}-b"));
         }
 
-        await MeasuredWindow.ConnectAllAsync(options, pairs, async (pair, ct) =>
+        await Parallel.ForEachAsync(pairs, options.ConnectOptions(cancellationToken), async (pair, ct) =>
         {
             // Pair i puts A on url i and B on url i+1: with two instances every pair crosses them.
             var urls = options.Urls;
@@ -40,7 +40,7 @@ public sealed class RelayScenario(BenchOptions options, ITargetAdapter target, R
             pair.B = await target.ConnectAsync(urls[(pair.Index + 1) % urls.Count], pair.BPeerId, pair.BHandler, counters, ct);
             await pair.A.JoinAsync(pair.RoomId, ct);
             await pair.B.JoinAsync(pair.RoomId, ct);
-        }, cancellationToken);
+        });
     }
 
     /// <summary>Runs warmup then the measured window; returns when every loop has stopped.</summary>
