@@ -52,6 +52,7 @@ public sealed partial class RedisCluster(
     private readonly long _startedAt = time.NowMs();
     private RedisOptions Options => options.Value;
     private bool _subscribed;
+    private int _deregistered;
 
     /// <summary>Since when heartbeats have succeeded without a gap; null while Redis is unreachable.</summary>
     private long? _healthySince;
@@ -161,7 +162,10 @@ public sealed partial class RedisCluster(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        if (!Options.Enabled)
+
+        // A host can be stopped twice at once (WebApplicationFactory does), and whichever stop ends
+        // first may dispose the container, the multiplexer with it, while the other is still here.
+        if (!Options.Enabled || Interlocked.Exchange(ref _deregistered, 1) == 1)
         {
             return;
         }
@@ -171,8 +175,9 @@ public sealed partial class RedisCluster(
             // A clean stop leaves no record for survivors to time out on.
             await redis.Database.HashDeleteAsync(_instancesKey, instance.Id);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
+            // The record then ages out like a crashed instance's: survivors reap it after the timeout.
             LogClusterUnreachable(ex.GetType().Name);
         }
     }
