@@ -28,6 +28,9 @@ internal enum BackplaneKind : byte
 
     /// <summary>A group command was applied.</summary>
     Ack = 7,
+
+    /// <summary>Several envelopes of one sender for one channel, to be processed in order as if published one by one.</summary>
+    Batch = 8,
 }
 
 /// <summary>
@@ -39,6 +42,7 @@ internal enum BackplaneKind : byte
 ///   All | Connections | Groups | Users:  targets:str[] excluded:str[] payloads:varint (protocol:str length:i32le bytes)*
 ///   AddToGroup | RemoveFromGroup:        ack:varint connection:str group:str
 ///   Ack:                                 ack:varint
+///   Batch:                               count:varint (length:i32le envelope)*   (no batch inside a batch)
 /// </code>
 /// The payloads are the invocation already serialized by every hub protocol of the sender, so a
 /// receiver writes them to its connections as they are.

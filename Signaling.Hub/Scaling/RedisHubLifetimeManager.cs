@@ -46,6 +46,7 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
     private readonly Action<RedisChannel, RedisValue> _onMessage;
     private readonly ConcurrentDictionary<long, TaskCompletionSource> _acks = new();
     private readonly Task _subscribed;
+    private readonly BackplanePublisher _publisher;
     private long _lastAckId;
 
     private static readonly TimeSpan SubscribeWait = TimeSpan.FromSeconds(5);
@@ -78,6 +79,7 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
         _inbox = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
         _onMessage = (_, value) => _inbox.Writer.TryWrite((byte[])value!);
         _subscriber = redis.Subscriber;
+        _publisher = new BackplanePublisher(redis, _subscriber, _senderField, logger);
         _subscribed = SubscribeAsync();
         // Runs until Dispose completes the inbox; it catches its own failures per message.
         _ = Task.Run(ProcessAsync);
@@ -85,6 +87,13 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
 
     /// <summary>How long a group command for a connection on another instance waits for that instance.</summary>
     internal TimeSpan GroupAckTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many messages may wait for a Redis that does not answer before later ones are dropped.</summary>
+    internal int PublishBacklogLimit
+    {
+        get => _publisher.BacklogLimit;
+        set => _publisher.BacklogLimit = value;
+    }
 
     /// <summary>This instance's name in channel names and in the sender field of its messages.</summary>
     public string InstanceId => _instanceId;
@@ -411,7 +420,7 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
             buffer.WriteVarint((ulong)id);
             buffer.WriteString(connectionId);
             buffer.WriteString(group);
-            var published = PublishAsync(_broadcast, BackplaneEnvelope.ToArrayAndReturn(buffer), kind, connectionId, group);
+            var published = _publisher.Publish(_broadcast, BackplaneEnvelope.ToArrayAndReturn(buffer), kind, connectionId, group, track: true);
             try
             {
                 // Both waits are bounded: the Redis client does not time out asynchronous commands on a hung server.
@@ -437,7 +446,7 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
     /// <summary>
     /// Starts publishing; the caller does not wait for Redis. Local delivery is what a hub caller
     /// waits for, and a hung or failing Redis must not stall the caller's connection: a failure is
-    /// logged by <see cref="PublishAsync"/>. Order is kept because the publish is queued right here.
+    /// logged by <see cref="BackplanePublisher"/>. Order is kept because the publish is queued right here.
     /// <paramref name="targets"/> is <see langword="null"/>, one id as a string (no list to allocate
     /// on the relay path), or a list.
     /// </summary>
@@ -474,7 +483,7 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
             buffer.EndPayload(at);
         }
 
-        _ = PublishAsync(channel, BackplaneEnvelope.ToArrayAndReturn(buffer), kind, targets, invocation.Target);
+        _publisher.Publish(channel, BackplaneEnvelope.ToArrayAndReturn(buffer), kind, targets, invocation.Target);
     }
 
     private void WriteHeader(ArrayBufferWriter<byte> buffer, BackplaneKind kind)
@@ -483,51 +492,6 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
         buffer.WriteByte((byte)kind);
         buffer.WriteRaw(_senderField);
     }
-
-    private Task<bool> PublishAsync(RedisChannel channel, byte[] envelope, BackplaneKind kind, object? target, string? detail)
-    {
-        if (!_redis.IsConnected)
-        {
-            BackplaneLog.Dropped(_logger, kind, Describe(target), detail, "Redis is not connected", null);
-            return Task.FromResult(false);
-        }
-
-        Task<long> publish;
-        try
-        {
-            // Started synchronously, before any await of the caller: publish order is call order.
-            publish = _subscriber.PublishAsync(channel, envelope);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
-        {
-            BackplaneLog.Dropped(_logger, kind, Describe(target), detail, ex.Message, ex);
-            return Task.FromResult(false);
-        }
-
-        return publish.IsCompletedSuccessfully ? Task.FromResult(true) : ObservePublishAsync(publish, kind, target, detail);
-    }
-
-    private async Task<bool> ObservePublishAsync(Task<long> publish, BackplaneKind kind, object? target, string? detail)
-    {
-        try
-        {
-            await publish;
-            return true;
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
-        {
-            BackplaneLog.Dropped(_logger, kind, Describe(target), detail, ex.Message, ex);
-            return false;
-        }
-    }
-
-    private static string Describe(object? target) => target switch
-    {
-        null => "*",
-        string one => one,
-        IReadOnlyList<string> many => string.Join(',', many),
-        _ => target.ToString() ?? "",
-    };
 
     private RedisChannel InstanceChannel(string instanceId) =>
         _instanceChannels.TryGetValue(instanceId, out var channel)
@@ -557,21 +521,26 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
         {
             while (_inbox.Reader.TryRead(out var envelope))
             {
-#pragma warning disable CA1031 // One bad message must not stop delivery for the whole instance.
-                try
-                {
-                    Dispatch(envelope);
-                }
-                catch (Exception ex)
-                {
-                    BackplaneLog.BadMessage(_logger, envelope.Length, ex);
-                }
-#pragma warning restore CA1031
+                DispatchOrLog(envelope, inBatch: false);
             }
         }
     }
 
-    private void Dispatch(byte[] envelope)
+    private void DispatchOrLog(ReadOnlyMemory<byte> envelope, bool inBatch)
+    {
+#pragma warning disable CA1031 // One bad message must not stop delivery for the whole instance.
+        try
+        {
+            Dispatch(envelope, inBatch);
+        }
+        catch (Exception ex)
+        {
+            BackplaneLog.BadMessage(_logger, envelope.Length, ex);
+        }
+#pragma warning restore CA1031
+    }
+
+    private void Dispatch(ReadOnlyMemory<byte> envelope, bool inBatch)
     {
         var reader = new EnvelopeReader(envelope);
         if (reader.Byte() != BackplaneEnvelope.Version)
@@ -594,6 +563,13 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
                 break;
             case BackplaneKind.AddToGroup or BackplaneKind.RemoveFromGroup:
                 ApplyGroupCommand(kind, envelope, ref reader);
+                break;
+            case BackplaneKind.Batch when !inBatch:
+                for (var count = reader.Length(); count > 0; count--)
+                {
+                    DispatchOrLog(reader.Payload(), inBatch: true);
+                }
+
                 break;
             case BackplaneKind.Ack:
                 if (_acks.TryGetValue((long)reader.Varint(), out var ack))
@@ -672,7 +648,7 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
         pending.Observe(_logger);
     }
 
-    private void ApplyGroupCommand(BackplaneKind kind, byte[] envelope, ref EnvelopeReader reader)
+    private void ApplyGroupCommand(BackplaneKind kind, ReadOnlyMemory<byte> envelope, ref EnvelopeReader reader)
     {
         var ackId = reader.Varint();
         var connectionId = reader.String();
@@ -692,11 +668,11 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, ID
         }
 
         // The sender's name is the string right after the two header bytes.
-        var sender = new EnvelopeReader(envelope.AsMemory(2)).String();
+        var sender = new EnvelopeReader(envelope[2..]).String();
         var buffer = BackplaneEnvelope.Rent();
         WriteHeader(buffer, BackplaneKind.Ack);
         buffer.WriteVarint(ackId);
-        _ = PublishAsync(InstanceChannel(sender), BackplaneEnvelope.ToArrayAndReturn(buffer), BackplaneKind.Ack, sender, group);
+        _publisher.Publish(InstanceChannel(sender), BackplaneEnvelope.ToArrayAndReturn(buffer), BackplaneKind.Ack, sender, group);
     }
 
     private static bool Contains(IReadOnlyList<string> ids, string id)

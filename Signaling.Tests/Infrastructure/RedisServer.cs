@@ -93,6 +93,56 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Freezes the server (SIGSTOP): connections stay open and nothing is answered, as with a hung Redis.</summary>
+    public Task PauseAsync() => SignalAsync("-STOP");
+
+    /// <summary>Lets a paused server run again (SIGCONT); it then answers what was sent meanwhile.</summary>
+    public Task ResumeAsync() => SignalAsync("-CONT");
+
+    /// <summary>The value of one <c>INFO</c> field, e.g. <c>cmdstat_publish</c> in section <c>commandstats</c>.</summary>
+    public async Task<string?> InfoFieldAsync(string section, string field)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"INFO {section}\r\n"));
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        var header = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        if (header is null || !header.StartsWith('$'))
+        {
+            throw new InvalidOperationException($"unexpected INFO reply: {header}");
+        }
+
+        var body = new char[int.Parse(header.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture)];
+        var read = 0;
+        while (read < body.Length)
+        {
+            var n = await reader.ReadAsync(body.AsMemory(read)).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+            if (n == 0)
+            {
+                break;
+            }
+
+            read += n;
+        }
+
+        return new string(body, 0, read).Split("\r\n")
+            .Select(line => line.Split(':', 2))
+            .Where(parts => parts.Length == 2 && parts[0] == field)
+            .Select(parts => parts[1])
+            .FirstOrDefault();
+    }
+
+    private async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", [signal, _process!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill {signal} {_process.Id} failed with {kill.ExitCode}");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync();

@@ -342,6 +342,80 @@ public sealed class BackplaneTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_burst_on_both_channels_arrives_in_call_order_in_far_fewer_publishes()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var settings = Settings(redis, RedisServer.UniquePrefix());
+        using var app1 = new SignalingApplication(settings);
+        using var app2 = new SignalingApplication(settings);
+        var (bob, bobId) = await Connect(app2, "bob");
+        await using var b = bob;
+        var manager = Manager(app1);
+        var before = await PublishCalls(redis);
+
+        // Alternating runs on the broadcast channel (instance unknown) and on bob's instance channel:
+        // coalescing must not let one channel's messages overtake the other's.
+        const int count = 1000;
+        var sends = Enumerable.Range(0, count)
+            .Select(i => i % 7 < 3
+                ? Hub(app1).Clients.Client(bobId).SessionReplaced(new($"m{i}"))
+                : manager.SendConnectionOnInstanceAsync(Manager(app2).InstanceId, bobId, Event, [new SessionReplacedEvent($"m{i}")], default))
+            .ToList();
+        await Task.WhenAll(sends).WaitAsync(Timeouts.Default);
+        for (var i = 0; i < count; i++)
+        {
+            Assert.Equal($"m{i}", await Label(bob));
+        }
+
+        // Sent back to back, they leave while earlier publishes await Redis's answer: one PUBLISH each was 1000.
+        var publishes = await PublishCalls(redis) - before;
+        Assert.InRange(publishes, 1, count / 2);
+    }
+
+    [Fact]
+    public async Task A_hung_Redis_holds_a_bounded_backlog_drops_and_logs_the_rest_and_delivers_the_backlog_when_it_answers()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var settings = Settings(redis, RedisServer.UniquePrefix());
+        using var app1 = new SignalingApplication(settings);
+        using var app2 = new SignalingApplication(settings);
+        var logs = new LogCapture();
+        app1.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
+        var (alice, aliceId) = await Connect(app1, "alice");
+        var (bob, bobId) = await Connect(app2, "bob");
+        await using var a = alice;
+        await using var b = bob;
+        Manager(app1).PublishBacklogLimit = 100;
+
+        await redis.PauseAsync();
+        try
+        {
+            // The first publish goes out and is not answered; 100 wait behind it; the rest are dropped.
+            for (var i = 0; i < 300; i++)
+            {
+                await Hub(app1).Clients.Client(bobId).SessionReplaced(new($"h{i}")).WaitAsync(Timeouts.Default);
+            }
+
+            await Hub(app1).Clients.Client(aliceId).SessionReplaced(new("local")).WaitAsync(Timeouts.Default);
+            Assert.Equal("local", await Label(alice));
+            Assert.Contains(logs.Warnings, m => m.Contains($"dropped Connections to {bobId}", StringComparison.Ordinal)
+                && m.Contains("100 messages are already waiting for Redis to answer", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await redis.ResumeAsync();
+        }
+
+        await Hub(app1).Clients.Client(bobId).SessionReplaced(new("after")).WaitAsync(Timeouts.Default);
+        for (var i = 0; i <= 100; i++)
+        {
+            Assert.Equal($"h{i}", await Label(bob));
+        }
+
+        Assert.Equal("after", await Label(bob));
+    }
+
+    [Fact]
     public async Task A_second_stop_after_the_host_was_disposed_completes()
     {
         // WebApplicationFactory stops its host twice at once (its own stop and its deferred host's),
@@ -410,6 +484,14 @@ public sealed class BackplaneTests : IAsyncLifetime
     }
 
     /// <summary>Sends numbered probes until one arrives: the probe interval bounds how soon recovery is seen, not whether.</summary>
+    /// <summary>How many PUBLISH commands the server has run.</summary>
+    private static async Task<long> PublishCalls(RedisServer redis)
+    {
+        // e.g. "calls=1000,usec=2911,usec_per_call=2.91,rejected_calls=0,failed_calls=0"
+        var stats = await redis.InfoFieldAsync("commandstats", "cmdstat_publish");
+        return stats is null ? 0 : long.Parse(stats.Split(',')[0]["calls=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static async Task<List<string>> EventuallyDelivered(Func<string, Task> send, TestPeer receiver)
     {
         var seen = new List<string>();
