@@ -310,16 +310,9 @@ public sealed class BackplaneTests : IAsyncLifetime
     [Fact]
     public async Task A_Redis_outage_keeps_local_sends_working_logs_what_was_dropped_and_fan_out_resumes()
     {
-        await using var redis = await RedisServer.StartAsync();
-        var settings = Settings(redis, RedisServer.UniquePrefix());
-        using var app1 = new SignalingApplication(settings);
-        using var app2 = new SignalingApplication(settings);
-        var logs = new LogCapture();
-        app1.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
-        var (alice, aliceId) = await Connect(app1, "alice");
-        var (bob, bobId) = await Connect(app2, "bob");
-        await using var a = alice;
-        await using var b = bob;
+        await using var cluster = await OwnCluster.StartAsync();
+        var (redis, app1, app2, logs) = (cluster.Redis, cluster.App1, cluster.App2, cluster.Logs);
+        var (alice, aliceId, bob, bobId) = (cluster.Alice, cluster.AliceId, cluster.Bob, cluster.BobId);
         await Hub(app1).Clients.Client(bobId).SessionReplaced(new("before"));
         Assert.Equal("before", await Label(bob));
 
@@ -344,12 +337,8 @@ public sealed class BackplaneTests : IAsyncLifetime
     [Fact]
     public async Task A_burst_on_both_channels_arrives_in_call_order_in_far_fewer_publishes()
     {
-        await using var redis = await RedisServer.StartAsync();
-        var settings = Settings(redis, RedisServer.UniquePrefix());
-        using var app1 = new SignalingApplication(settings);
-        using var app2 = new SignalingApplication(settings);
-        var (bob, bobId) = await Connect(app2, "bob");
-        await using var b = bob;
+        await using var cluster = await OwnCluster.StartAsync();
+        var (redis, app1, app2, bob, bobId) = (cluster.Redis, cluster.App1, cluster.App2, cluster.Bob, cluster.BobId);
         var manager = Manager(app1);
         var before = await PublishCalls(redis);
 
@@ -375,16 +364,9 @@ public sealed class BackplaneTests : IAsyncLifetime
     [Fact]
     public async Task A_hung_Redis_holds_a_bounded_backlog_drops_and_logs_the_rest_and_delivers_the_backlog_when_it_answers()
     {
-        await using var redis = await RedisServer.StartAsync();
-        var settings = Settings(redis, RedisServer.UniquePrefix());
-        using var app1 = new SignalingApplication(settings);
-        using var app2 = new SignalingApplication(settings);
-        var logs = new LogCapture();
-        app1.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
-        var (alice, aliceId) = await Connect(app1, "alice");
-        var (bob, bobId) = await Connect(app2, "bob");
-        await using var a = alice;
-        await using var b = bob;
+        await using var cluster = await OwnCluster.StartAsync();
+        var (redis, app1, app2, logs) = (cluster.Redis, cluster.App1, cluster.App2, cluster.Logs);
+        var (alice, aliceId, bob, bobId) = (cluster.Alice, cluster.AliceId, cluster.Bob, cluster.BobId);
         Manager(app1).PublishBacklogLimit = 100;
 
         await redis.PauseAsync();
@@ -507,6 +489,54 @@ public sealed class BackplaneTests : IAsyncLifetime
             }
 
             Assert.True(DateTime.UtcNow < deadline, "cross-instance delivery did not resume after Redis came back");
+        }
+    }
+
+    /// <summary>
+    /// Two instances on a Redis of the test's own (to stop, freeze or count commands on), with
+    /// alice connected to the first, bob to the second, and the first's warnings captured.
+    /// </summary>
+    private sealed class OwnCluster : IAsyncDisposable
+    {
+        private OwnCluster(RedisServer redis, SignalingApplication app1, SignalingApplication app2, LogCapture logs)
+        {
+            (Redis, App1, App2, Logs) = (redis, app1, app2, logs);
+        }
+
+        public RedisServer Redis { get; }
+
+        public SignalingApplication App1 { get; }
+
+        public SignalingApplication App2 { get; }
+
+        public LogCapture Logs { get; }
+
+        public TestPeer Alice { get; private set; } = null!;
+
+        public string AliceId { get; private set; } = null!;
+
+        public TestPeer Bob { get; private set; } = null!;
+
+        public string BobId { get; private set; } = null!;
+
+        public static async Task<OwnCluster> StartAsync()
+        {
+            var redis = await RedisServer.StartAsync();
+            var settings = Settings(redis, RedisServer.UniquePrefix());
+            var cluster = new OwnCluster(redis, new SignalingApplication(settings), new SignalingApplication(settings), new LogCapture());
+            cluster.App1.Services.GetRequiredService<ILoggerFactory>().AddProvider(cluster.Logs);
+            (cluster.Alice, cluster.AliceId) = await Connect(cluster.App1, "alice");
+            (cluster.Bob, cluster.BobId) = await Connect(cluster.App2, "bob");
+            return cluster;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Alice.DisposeAsync();
+            await Bob.DisposeAsync();
+            App1.Dispose();
+            App2.Dispose();
+            await Redis.DisposeAsync();
         }
     }
 
