@@ -33,6 +33,7 @@ internal sealed class BackplanePublisher(RedisConnection redis, ISubscriber subs
     private List<Outgoing> _queue = [];
     private List<Outgoing> _taken = [];
     private bool _inFlight;
+    private long _droppedWhileFull;
 
     /// <summary>
     /// Queues <paramref name="envelope"/> behind everything published before it. The task tells
@@ -50,6 +51,7 @@ internal sealed class BackplanePublisher(RedisConnection redis, ISubscriber subs
         }
 
         bool pump, full;
+        var firstDrop = false;
         lock (_lock)
         {
             full = _queue.Count >= BacklogLimit;
@@ -59,11 +61,22 @@ internal sealed class BackplanePublisher(RedisConnection redis, ISubscriber subs
                 _queue.Add(item);
                 _inFlight = true;
             }
+            else
+            {
+                firstDrop = _droppedWhileFull++ == 0;
+            }
         }
 
         if (full)
         {
-            Drop(item, $"{BacklogLimit} messages are already waiting for Redis to answer", null);
+            // A hung Redis under load would otherwise log every message sent: the first drop is logged
+            // with its target, the rest as one count once the backlog moves again.
+            if (firstDrop)
+            {
+                BackplaneLog.Dropped(logger, item.Kind, Describe(item.Target), item.Detail, $"{BacklogLimit} messages are already waiting for Redis to answer", null);
+            }
+
+            item.Done?.TrySetResult(false);
             return done?.Task ?? Task.FromResult(false);
         }
 
@@ -82,6 +95,7 @@ internal sealed class BackplanePublisher(RedisConnection redis, ISubscriber subs
         while (true)
         {
             List<Outgoing> items;
+            long dropped;
             lock (_lock)
             {
                 if (_queue.Count == 0)
@@ -91,6 +105,12 @@ internal sealed class BackplanePublisher(RedisConnection redis, ISubscriber subs
                 }
 
                 (items, _queue, _taken) = (_queue, _taken, _queue);
+                (dropped, _droppedWhileFull) = (_droppedWhileFull, 0);
+            }
+
+            if (dropped > 1)
+            {
+                BackplaneLog.DroppedWhileBacklogFull(logger, dropped - 1, BacklogLimit);
             }
 
 #pragma warning disable CA1031 // The pump must survive anything, or every later message would wait forever.
