@@ -84,9 +84,12 @@ internal static class BackplaneEnvelope
         writer.Advance(1);
     }
 
-    public static void WriteVarint(this ArrayBufferWriter<byte> writer, ulong value)
+    public static void WriteVarint(this ArrayBufferWriter<byte> writer, ulong value) =>
+        writer.Advance(WriteVarint(writer.GetSpan(10), value));
+
+    /// <summary>Writes <paramref name="value"/> as a 7-bit varint at the start of <paramref name="span"/>; returns its length.</summary>
+    public static int WriteVarint(Span<byte> span, ulong value)
     {
-        var span = writer.GetSpan(10);
         var i = 0;
         while (value >= 0x80)
         {
@@ -95,7 +98,7 @@ internal static class BackplaneEnvelope
         }
 
         span[i++] = (byte)value;
-        writer.Advance(i);
+        return i;
     }
 
     public static void WriteString(this ArrayBufferWriter<byte> writer, string value)

@@ -195,8 +195,8 @@ internal sealed class BackplanePublisher(RedisConnection redis, ISubscriber subs
     /// <summary>version, <see cref="BackplaneKind.Batch"/>, sender, count, then each envelope as a payload.</summary>
     private byte[] Batch(List<Outgoing> items, int start, int end, int envelopeBytes)
     {
-        Span<byte> count = stackalloc byte[5];
-        var countLength = WriteVarint(count, (uint)(end - start));
+        Span<byte> count = stackalloc byte[10];
+        var countLength = BackplaneEnvelope.WriteVarint(count, (ulong)(end - start));
         var result = new byte[2 + senderField.Length + countLength + (4 * (end - start)) + envelopeBytes];
         result[0] = BackplaneEnvelope.Version;
         result[1] = (byte)BackplaneKind.Batch;
@@ -214,19 +214,6 @@ internal sealed class BackplanePublisher(RedisConnection redis, ISubscriber subs
         }
 
         return result;
-    }
-
-    private static int WriteVarint(Span<byte> span, uint value)
-    {
-        var i = 0;
-        while (value >= 0x80)
-        {
-            span[i++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-
-        span[i++] = (byte)value;
-        return i;
     }
 
     private void Fail(List<Outgoing> items, int start, int count, string reason, Exception? exception)
