@@ -4,13 +4,19 @@ namespace Signaling.Hub.Storage.Sqlite;
 
 /// <summary>
 /// The embedded store's file. SQLite allows one writer at a time, so writes are serialized here
-/// instead of bouncing off SQLITE_BUSY; reads use their own pooled connections (WAL lets them
-/// run beside the writer).
+/// instead of bouncing off SQLITE_BUSY, on one connection kept open for them; reads use their own
+/// pooled connections (WAL lets them run beside the writer).
 /// </summary>
 public sealed class SqliteDatabase : IDisposable
 {
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    // Every join, leave and presence change is a write: one connection for all of them keeps its
+    // pragmas and its prepared statements, where a pooled connection per write set the pragmas
+    // again and compiled each statement again (a tenth of the server CPU of a client connecting).
+    private readonly WriterConnection _writer;
+    private bool _disposed;
 
     public SqliteDatabase(string path)
     {
@@ -26,19 +32,26 @@ public sealed class SqliteDatabase : IDisposable
         }.ToString();
         FilePath = full;
 
-        using var connection = Open();
-        Execute(connection, "PRAGMA journal_mode=WAL;");
-        Execute(connection, SqliteSchema.Create);
-        SqliteSchema.Upgrade(connection);
+        using (var connection = Open())
+        {
+            Execute(connection, "PRAGMA journal_mode=WAL;");
+            Execute(connection, SqliteSchema.Create);
+            SqliteSchema.Upgrade(connection);
+        }
+
+        _writer = new WriterConnection(_connectionString);
+        _writer.Open();
+        // Pragmas that matter to writes only; they hold for this connection's lifetime.
+        Execute(_writer, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;");
     }
 
     public string FilePath { get; }
 
+    /// <summary>A pooled connection for reads (and for set-up); writes go through <see cref="WriteAsync"/>.</summary>
     public SqliteConnection Open()
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        Execute(connection, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;");
         return connection;
     }
 
@@ -54,9 +67,9 @@ public sealed class SqliteDatabase : IDisposable
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            await using var connection = Open();
-            await using var transaction = connection.BeginTransaction(deferred: false);
-            var result = write(connection, transaction);
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var transaction = _writer.BeginTransaction(deferred: false);
+            var result = write(_writer, transaction);
             transaction.Commit();
             return result;
         }
@@ -74,7 +87,7 @@ public sealed class SqliteDatabase : IDisposable
 
     public static SqliteCommand Command(SqliteConnection connection, string sql, SqliteTransaction? transaction, params (string Name, object? Value)[] parameters)
     {
-        var command = connection.CreateCommand();
+        var command = connection is WriterConnection writer ? writer.Rent(sql) : connection.CreateCommand();
         command.CommandText = sql;
         command.Transaction = transaction;
         foreach (var (name, value) in parameters)
@@ -87,8 +100,21 @@ public sealed class SqliteDatabase : IDisposable
 
     public void Dispose()
     {
-        _writeLock.Dispose();
-        SqliteConnection.ClearAllPools();
+        // A write still running finishes first; one that comes later finds the store disposed.
+        _writeLock.Wait(TimeSpan.FromSeconds(30));
+        try
+        {
+            if (!_disposed)
+            {
+                _disposed = true;
+                _writer.Dispose();
+                SqliteConnection.ClearAllPools();
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
     }
 
     /// <summary>Runs a query that returns one row of integers.</summary>
@@ -104,5 +130,81 @@ public sealed class SqliteDatabase : IDisposable
         }
 
         return values;
+    }
+
+    /// <summary>
+    /// The writer's connection: it hands out one command per statement text and keeps it, so that
+    /// SQLite compiles each statement once. Only used under the write lock, so never concurrently.
+    /// </summary>
+    private sealed class WriterConnection(string connectionString) : SqliteConnection(connectionString)
+    {
+        // Statement texts are constants or built from constants; the bound is a guard, not a cache size.
+        private const int MaxStatements = 256;
+        private readonly Dictionary<string, ReusedCommand> _commands = new(StringComparer.Ordinal);
+
+        public SqliteCommand Rent(string sql)
+        {
+            if (_commands.TryGetValue(sql, out var cached))
+            {
+                if (cached.InUse)
+                {
+                    // The same statement again while a reader of it is still open: a command of its own.
+                    return CreateCommand();
+                }
+
+                cached.InUse = true;
+                cached.Parameters.Clear();
+                return cached;
+            }
+
+            if (_commands.Count >= MaxStatements)
+            {
+                return CreateCommand();
+            }
+
+            var command = new ReusedCommand { Connection = this, CommandText = sql, InUse = true };
+            _commands.Add(sql, command);
+            return command;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                foreach (var command in _commands.Values)
+                {
+                    command.Release();
+                }
+
+                _commands.Clear();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>A command whose <c>Dispose</c> (by the caller's <c>using</c>) hands it back instead of finalizing its statements.</summary>
+    private sealed class ReusedCommand : SqliteCommand
+    {
+        private bool _released;
+
+        public bool InUse { get; set; }
+
+        public void Release()
+        {
+            _released = true;
+            Dispose();
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (_released)
+            {
+                base.Dispose(disposing);
+                return;
+            }
+
+            InUse = false;
+        }
     }
 }
