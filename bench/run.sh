@@ -20,8 +20,10 @@
 # "relay fanout connect"; density is heavy and opt-in), BENCH_FANOUT_SIZES (members per room, one
 # row set per size, "10 50"), BENCH_FANOUT_MEMBERS (members per row over all rooms, 200),
 # BENCH_FANOUT_RATE (paced rows, media state updates/s over all rooms, "100"), BENCH_CONNECTIONS
-# (connect, 2000), BENCH_ROOM_SIZE (connect and density rooms, 4), BENCH_DENSITY_MAX (density,
-# connections per server process, 19000), BENCH_SETTLE (s before idle RSS is read, 5).
+# (connect, 2000), BENCH_CONNECT_WARMUP (connect: connections opened, joined and closed per
+# generator process before the measured ones, 500), BENCH_ROOM_SIZE (connect and density rooms, 4),
+# BENCH_DENSITY_MAX (density, connections per server process, 19000), BENCH_SETTLE (s before idle
+# RSS is read, 5).
 # BENCH_HUB_ENV: extra NAME=value settings for our service's processes only (not the generator or
 # the peers), for A/B runs of runtime knobs, e.g. BENCH_HUB_ENV="DOTNET_gcServer=1".
 #
@@ -50,6 +52,7 @@ fanout_sizes=${BENCH_FANOUT_SIZES:-10 50}
 fanout_members=${BENCH_FANOUT_MEMBERS:-200}
 fanout_rates=${BENCH_FANOUT_RATE:-100}
 connections=${BENCH_CONNECTIONS:-2000}
+connect_warmup=${BENCH_CONNECT_WARMUP:-500}
 room_size=${BENCH_ROOM_SIZE:-4}
 density_max=${BENCH_DENSITY_MAX:-19000}
 settle=${BENCH_SETTLE:-5}
@@ -331,7 +334,7 @@ run_scenarios() {
     connect)
       log "connect: $label, $connections connections"
       connect_rows+=("$(dotnet "$bench_dll" connect "${urls[@]}" "${target_args[@]}" --connections "$connections" \
-        --room-size "$room_size" --settle "$settle" --processes "$processes" --watch "$watch" --label "$label")")
+        --connect-warmup "$connect_warmup" --room-size "$room_size" --settle "$settle" --processes "$processes" --watch "$watch" --label "$label")")
       ;;
     density)
       # Up to density_max per server process; the generator adds processes to stay under its own fd limit.
@@ -455,7 +458,7 @@ out=bench/results/$(date -u +%Y%m%dT%H%M%SZ).md
   echo "- load average before: $loadavg_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- pairs $pairs, warmup ${warmup} s, measured ${duration} s, generator processes $processes, paced rates: $rates msg/s"
   echo "- scenarios: $scenarios"
-  echo "- command: BENCH_SCENARIOS='$scenarios' BENCH_TARGETS='$targets' BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_PAIRS=$pairs BENCH_RATE='$rates' BENCH_PROCESSES=$processes BENCH_IDLE=$idle BENCH_FANOUT_SIZES='$fanout_sizes' BENCH_FANOUT_MEMBERS=$fanout_members BENCH_FANOUT_RATE='$fanout_rates' BENCH_CONNECTIONS=$connections BENCH_ROOM_SIZE=$room_size BENCH_DENSITY_MAX=$density_max BENCH_SETTLE=$settle${BENCH_HUB_ENV:+ BENCH_HUB_ENV='$BENCH_HUB_ENV'}${BENCH_SPREED_VERSION:+ BENCH_SPREED_VERSION=$BENCH_SPREED_VERSION} bench/run.sh"
+  echo "- command: BENCH_SCENARIOS='$scenarios' BENCH_TARGETS='$targets' BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_PAIRS=$pairs BENCH_RATE='$rates' BENCH_PROCESSES=$processes BENCH_IDLE=$idle BENCH_FANOUT_SIZES='$fanout_sizes' BENCH_FANOUT_MEMBERS=$fanout_members BENCH_FANOUT_RATE='$fanout_rates' BENCH_CONNECTIONS=$connections BENCH_CONNECT_WARMUP=$connect_warmup BENCH_ROOM_SIZE=$room_size BENCH_DENSITY_MAX=$density_max BENCH_SETTLE=$settle${BENCH_HUB_ENV:+ BENCH_HUB_ENV='$BENCH_HUB_ENV'}${BENCH_SPREED_VERSION:+ BENCH_SPREED_VERSION=$BENCH_SPREED_VERSION} bench/run.sh"
   echo
   if ((${#rows[@]})); then
     dotnet "$bench_dll" md-header
