@@ -33,7 +33,7 @@ internal sealed class BackplanePublisher(RedisConnection redis, ISubscriber subs
     private List<Outgoing> _queue = [];
     private List<Outgoing> _taken = [];
     private bool _inFlight;
-    private long _droppedWhileFull;
+    private readonly DropLog _drops = new(logger);
 
     /// <summary>
     /// Queues <paramref name="envelope"/> behind everything published before it. The task tells
@@ -51,7 +51,6 @@ internal sealed class BackplanePublisher(RedisConnection redis, ISubscriber subs
         }
 
         bool pump, full;
-        var firstDrop = false;
         lock (_lock)
         {
             full = _queue.Count >= BacklogLimit;
@@ -61,22 +60,11 @@ internal sealed class BackplanePublisher(RedisConnection redis, ISubscriber subs
                 _queue.Add(item);
                 _inFlight = true;
             }
-            else
-            {
-                firstDrop = _droppedWhileFull++ == 0;
-            }
         }
 
         if (full)
         {
-            // A hung Redis under load would otherwise log every message sent: the first drop is logged
-            // with its target, the rest as one count once the backlog moves again.
-            if (firstDrop)
-            {
-                BackplaneLog.Dropped(logger, item.Kind, Describe(item.Target), item.Detail, $"{BacklogLimit} messages are already waiting for Redis to answer", null);
-            }
-
-            item.Done?.TrySetResult(false);
+            Drop(item, $"{BacklogLimit} messages are already waiting for Redis to answer", null);
             return done?.Task ?? Task.FromResult(false);
         }
 
@@ -95,7 +83,6 @@ internal sealed class BackplanePublisher(RedisConnection redis, ISubscriber subs
         while (true)
         {
             List<Outgoing> items;
-            long dropped;
             lock (_lock)
             {
                 if (_queue.Count == 0)
@@ -105,12 +92,6 @@ internal sealed class BackplanePublisher(RedisConnection redis, ISubscriber subs
                 }
 
                 (items, _queue, _taken) = (_queue, _taken, _queue);
-                (dropped, _droppedWhileFull) = (_droppedWhileFull, 0);
-            }
-
-            if (dropped > 1)
-            {
-                BackplaneLog.DroppedWhileBacklogFull(logger, dropped - 1, BacklogLimit);
             }
 
 #pragma warning disable CA1031 // The pump must survive anything, or every later message would wait forever.
@@ -179,6 +160,7 @@ internal sealed class BackplanePublisher(RedisConnection redis, ISubscriber subs
 
             if (publish.IsCompletedSuccessfully)
             {
+                _drops.Delivered();
                 for (var i = start; i < start + count; i++)
                 {
                     items[i].Done?.TrySetResult(true);
@@ -226,7 +208,11 @@ internal sealed class BackplanePublisher(RedisConnection redis, ISubscriber subs
 
     private void Drop(in Outgoing item, string reason, Exception? exception)
     {
-        BackplaneLog.Dropped(logger, item.Kind, Describe(item.Target), item.Detail, reason, exception);
+        if (_drops.TakeDetailed(reason))
+        {
+            BackplaneLog.Dropped(logger, item.Kind, Describe(item.Target), item.Detail, reason, exception);
+        }
+
         item.Done?.TrySetResult(false);
     }
 
@@ -237,6 +223,79 @@ internal sealed class BackplanePublisher(RedisConnection redis, ISubscriber subs
         IReadOnlyList<string> many => string.Join(',', many),
         _ => target.ToString() ?? "",
     };
+
+    /// <summary>
+    /// Keeps an outage from flooding the log: a Redis that is down or hung under load drops every
+    /// message sent meanwhile. The first <see cref="Detailed"/> drops of an outage are logged one by
+    /// one, with their targets; the rest are counted, and the count is logged when a publish goes
+    /// through again, and every <see cref="CountEvery"/> while none does.
+    /// </summary>
+    private sealed class DropLog(ILogger logger)
+    {
+        internal const int Detailed = 10;
+        private static readonly TimeSpan CountEvery = TimeSpan.FromSeconds(10);
+
+        private readonly Lock _lock = new();
+        private int _logged;
+        private long _counted;
+        private string _reason = "";
+        private long _countSince;
+
+        /// <summary>True when this drop is one to log in full; otherwise it is counted.</summary>
+        public bool TakeDetailed(string reason)
+        {
+            long flush = 0;
+            lock (_lock)
+            {
+                if (_logged < Detailed)
+                {
+                    _logged++;
+                    return true;
+                }
+
+                _counted++;
+                _reason = reason;
+                var now = Environment.TickCount64;
+                if (_counted == 1)
+                {
+                    _countSince = now;
+                }
+                else if (now - _countSince >= (long)CountEvery.TotalMilliseconds)
+                {
+                    (flush, _counted, _countSince) = (_counted, 0, now);
+                }
+            }
+
+            if (flush > 0)
+            {
+                BackplaneLog.DroppedMore(logger, flush, reason);
+            }
+
+            return false;
+        }
+
+        /// <summary>A publish went through: the outage, if there was one, is over.</summary>
+        public void Delivered()
+        {
+            if (Volatile.Read(ref _logged) == 0)
+            {
+                return;
+            }
+
+            long count;
+            string reason;
+            lock (_lock)
+            {
+                (count, reason) = (_counted, _reason);
+                (_logged, _counted) = (0, 0);
+            }
+
+            if (count > 0)
+            {
+                BackplaneLog.DroppedMore(logger, count, reason);
+            }
+        }
+    }
 
     private readonly record struct Outgoing(RedisChannel Channel, byte[] Envelope, BackplaneKind Kind, object? Target, string? Detail, TaskCompletionSource<bool>? Done);
 }

@@ -795,8 +795,8 @@ internal static partial class BackplaneLog
     [LoggerMessage(LogLevel.Warning, "Backplane dropped {Kind} to {Target} ({Detail}): {Reason}; other instances did not get it")]
     public static partial void Dropped(ILogger logger, BackplaneKind kind, string target, string? detail, string reason, Exception? exception);
 
-    [LoggerMessage(LogLevel.Warning, "Backplane dropped {Count} more messages while {Limit} waited for Redis to answer; other instances did not get them")]
-    public static partial void DroppedWhileBacklogFull(ILogger logger, long count, int limit);
+    [LoggerMessage(LogLevel.Warning, "Backplane dropped {Count} more messages, the last because {Reason}; other instances did not get them")]
+    public static partial void DroppedMore(ILogger logger, long count, string reason);
 
     [LoggerMessage(LogLevel.Warning, "Backplane: no instance applied {Kind} for connection {ConnectionId} and group {Group} within {Timeout}")]
     public static partial void GroupCommandUnacknowledged(ILogger logger, BackplaneKind kind, string connectionId, string group, TimeSpan timeout);
