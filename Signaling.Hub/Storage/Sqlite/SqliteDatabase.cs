@@ -88,11 +88,20 @@ public sealed class SqliteDatabase : IDisposable
     public static SqliteCommand Command(SqliteConnection connection, string sql, SqliteTransaction? transaction, params (string Name, object? Value)[] parameters)
     {
         var command = connection is WriterConnection writer ? writer.Rent(sql) : connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = transaction;
-        foreach (var (name, value) in parameters)
+        try
         {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            command.CommandText = sql;
+            command.Transaction = transaction;
+            foreach (var (name, value) in parameters)
+            {
+                command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            }
+        }
+        catch
+        {
+            // The caller never gets it to dispose: a reused command must go back all the same.
+            command.Dispose();
+            throw;
         }
 
         return command;
@@ -100,8 +109,14 @@ public sealed class SqliteDatabase : IDisposable
 
     public void Dispose()
     {
-        // A write still running finishes first; one that comes later finds the store disposed.
-        _writeLock.Wait(TimeSpan.FromSeconds(30));
+        // A write still running finishes first; one that comes later finds the store disposed. A
+        // write stuck past the wait keeps its connection: closing it underneath would be worse.
+        if (!_writeLock.Wait(TimeSpan.FromSeconds(30)))
+        {
+            _disposed = true;
+            return;
+        }
+
         try
         {
             if (!_disposed)
