@@ -24,6 +24,10 @@
 # generator process before the measured ones, 500), BENCH_ROOM_SIZE (connect and density rooms, 4),
 # BENCH_DENSITY_MAX (density, connections per server process, 19000), BENCH_SETTLE (s before idle
 # RSS is read, 5).
+# BENCH_PIN="<server cpus>:<generator cpus>" (e.g. "0:1"): every server, Redis and the fake
+# backend run under `taskset -c <server cpus>` and the generator under `taskset -c <generator
+# cpus>`, so the load generator never takes CPU from the server it measures (and each server gets
+# only those cores; .NET, node and Go all size themselves to the affinity they start with).
 # BENCH_HUB_ENV: extra NAME=value settings for our service's processes only (not the generator or
 # the peers), for A/B runs of runtime knobs, e.g. BENCH_HUB_ENV="DOTNET_gcServer=1".
 #
@@ -53,6 +57,14 @@ fanout_members=${BENCH_FANOUT_MEMBERS:-200}
 fanout_rates=${BENCH_FANOUT_RATE:-100}
 connections=${BENCH_CONNECTIONS:-2000}
 connect_warmup=${BENCH_CONNECT_WARMUP:-500}
+pin=${BENCH_PIN:-}
+pin_server=()
+pin_gen=()
+if [[ -n $pin ]]; then
+  [[ $pin =~ ^[0-9,-]+:[0-9,-]+$ ]] || { echo "BENCH_PIN must look like 0:1 (server cpus:generator cpus)" >&2; exit 2; }
+  pin_server=(taskset -c "${pin%%:*}")
+  pin_gen=(taskset -c "${pin##*:}")
+fi
 room_size=${BENCH_ROOM_SIZE:-4}
 density_max=${BENCH_DENSITY_MAX:-19000}
 settle=${BENCH_SETTLE:-5}
@@ -163,7 +175,7 @@ start_hub() {
   # The rate limiter (200 calls/s, burst 1000 per connection by default) would throttle a closed
   # loop: raised here so the bench measures relay cost, not the limiter.
   # shellcheck disable=SC2086 # BENCH_HUB_ENV is a list of NAME=value words
-  env ${BENCH_HUB_ENV:-} ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
+  ${pin_server[@]+"${pin_server[@]}"} env ${BENCH_HUB_ENV:-} ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
     dotnet "$hub_dll" --urls "http://127.0.0.1:$port" \
     --Logging:LogLevel:Default=Warning \
     --Signaling:Jwt:SigningKey="$key" \
@@ -182,7 +194,7 @@ start_hub() {
 
 start_redis() {
   redis_port=$(free_port)
-  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+  ${pin_server[@]+"${pin_server[@]}"} redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
     --dir "$work" >"$work/redis.log" 2>&1 &
   redis_pid=$!
   pids+=("$redis_pid")
@@ -197,7 +209,7 @@ start_redis() {
 start_raw() {
   local port; port=$(free_port)
   ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
-    dotnet "$raw_dll" --urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning \
+    ${pin_server[@]+"${pin_server[@]}"} dotnet "$raw_dll" --urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning \
     >"$work/raw.log" 2>&1 &
   raw_pid=$!
   pids+=("$raw_pid")
@@ -211,7 +223,7 @@ start_raw() {
 # no rate or size limit of its own, and the generator heartbeats well inside alive_timeout (60 s).
 start_peerjs() {
   local port; port=$(free_port)
-  node "$peerjs_dir/node_modules/peer/dist/bin/peerjs.js" --host 127.0.0.1 --port "$port" \
+  ${pin_server[@]+"${pin_server[@]}"} node "$peerjs_dir/node_modules/peer/dist/bin/peerjs.js" --host 127.0.0.1 --port "$port" \
     --concurrent_limit 1000000 >"$work/peerjs.log" 2>&1 &
   peerjs_pid=$!
   pids+=("$peerjs_pid")
@@ -227,7 +239,7 @@ start_spreed() {
   local secret; secret=$(rand_hex 32)
   local bport; bport=$(free_port)
   ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
-    dotnet "$spreed_backend_dll" --urls "http://127.0.0.1:$bport" --Logging:LogLevel:Default=Warning \
+    ${pin_server[@]+"${pin_server[@]}"} dotnet "$spreed_backend_dll" --urls "http://127.0.0.1:$bport" --Logging:LogLevel:Default=Warning \
     --Spreed:Secret="$secret" >"$work/spreed-backend.log" 2>&1 &
   spreed_backend_pid=$!
   pids+=("$spreed_backend_pid")
@@ -268,7 +280,7 @@ url = :loopback:
 
 [mcu]
 EOF
-  "$spreed_bin" -config "$work/spreed.conf" >"$work/spreed.log" 2>&1 &
+  ${pin_server[@]+"${pin_server[@]}"} "$spreed_bin" -config "$work/spreed.conf" >"$work/spreed.log" 2>&1 &
   spreed_pid=$!
   pids+=("$spreed_pid")
   spreed_url="http://127.0.0.1:$port"
@@ -295,7 +307,7 @@ run_relay() {
   [[ $load == 0 ]] || rate_args=(--rate "$load")
   log "run: $label"
   local row
-  row=$(dotnet "$bench_dll" relay "${urls[@]}" "${target_args[@]}" --pairs "$pairs" \
+  row=$(${pin_gen[@]+"${pin_gen[@]}"} dotnet "$bench_dll" relay "${urls[@]}" "${target_args[@]}" --pairs "$pairs" \
     --duration "$duration" --warmup "$warmup" --processes "$processes" \
     --watch "$watch" --label "$label" ${rate_args[@]+"${rate_args[@]}"})
   rows+=("$row")
@@ -306,7 +318,7 @@ run_idle() {
   [[ $scenario == relay ]] || return 0
   local label=$1 watch=$2 url=$3
   log "idle: $label"
-  rows+=("$(dotnet "$bench_dll" relay --url "$url" "${target_args[@]}" --pairs 0 --warmup 0 \
+  rows+=("$(${pin_gen[@]+"${pin_gen[@]}"} dotnet "$bench_dll" relay --url "$url" "${target_args[@]}" --pairs 0 --warmup 0 \
     --duration "$idle" --watch "$watch" --label "$label")")
 }
 
@@ -325,7 +337,7 @@ run_scenarios() {
         rooms=$(( fanout_members / size > 0 ? fanout_members / size : 1 ))
         for rate in 0 $fanout_rates; do
           log "fanout: $label, $rooms rooms of $size, rate $rate"
-          fanout_rows+=("$(dotnet "$bench_dll" fanout "${urls[@]}" "${target_args[@]}" --rooms "$rooms" \
+          fanout_rows+=("$(${pin_gen[@]+"${pin_gen[@]}"} dotnet "$bench_dll" fanout "${urls[@]}" "${target_args[@]}" --rooms "$rooms" \
             --room-size "$size" --rate "$rate" --duration "$duration" --warmup "$warmup" \
             --processes "$processes" --watch "$watch" --label "$label")")
         done
@@ -333,13 +345,13 @@ run_scenarios() {
       ;;
     connect)
       log "connect: $label, $connections connections"
-      connect_rows+=("$(dotnet "$bench_dll" connect "${urls[@]}" "${target_args[@]}" --connections "$connections" \
+      connect_rows+=("$(${pin_gen[@]+"${pin_gen[@]}"} dotnet "$bench_dll" connect "${urls[@]}" "${target_args[@]}" --connections "$connections" \
         --connect-warmup "$connect_warmup" --room-size "$room_size" --settle "$settle" --processes "$processes" --watch "$watch" --label "$label")")
       ;;
     density)
       # Up to density_max per server process; the generator adds processes to stay under its own fd limit.
       log "density: $label, up to $density_max per server"
-      connect_rows+=("$(dotnet "$bench_dll" density "${urls[@]}" "${target_args[@]}" --max-per-server "$density_max" \
+      connect_rows+=("$(${pin_gen[@]+"${pin_gen[@]}"} dotnet "$bench_dll" density "${urls[@]}" "${target_args[@]}" --max-per-server "$density_max" \
         --room-size "$room_size" --settle "$settle" --processes "$processes" --watch "$watch" --label "$label")")
       ;;
   esac
@@ -457,8 +469,11 @@ out=bench/results/$(date -u +%Y%m%dT%H%M%SZ).md
   echo "- targets: $targets"
   echo "- load average before: $loadavg_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- pairs $pairs, warmup ${warmup} s, measured ${duration} s, generator processes $processes, paced rates: $rates msg/s"
+  if [[ -n $pin ]]; then
+    echo "- pinned: servers, Redis and the fake backend on CPU ${pin%%:*}, the generator on CPU ${pin##*:} (taskset)"
+  fi
   echo "- scenarios: $scenarios"
-  echo "- command: BENCH_SCENARIOS='$scenarios' BENCH_TARGETS='$targets' BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_PAIRS=$pairs BENCH_RATE='$rates' BENCH_PROCESSES=$processes BENCH_IDLE=$idle BENCH_FANOUT_SIZES='$fanout_sizes' BENCH_FANOUT_MEMBERS=$fanout_members BENCH_FANOUT_RATE='$fanout_rates' BENCH_CONNECTIONS=$connections BENCH_CONNECT_WARMUP=$connect_warmup BENCH_ROOM_SIZE=$room_size BENCH_DENSITY_MAX=$density_max BENCH_SETTLE=$settle${BENCH_HUB_ENV:+ BENCH_HUB_ENV='$BENCH_HUB_ENV'}${BENCH_SPREED_VERSION:+ BENCH_SPREED_VERSION=$BENCH_SPREED_VERSION} bench/run.sh"
+  echo "- command: BENCH_SCENARIOS='$scenarios' BENCH_TARGETS='$targets' BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_PAIRS=$pairs BENCH_RATE='$rates' BENCH_PROCESSES=$processes BENCH_IDLE=$idle BENCH_FANOUT_SIZES='$fanout_sizes' BENCH_FANOUT_MEMBERS=$fanout_members BENCH_FANOUT_RATE='$fanout_rates' BENCH_CONNECTIONS=$connections BENCH_CONNECT_WARMUP=$connect_warmup BENCH_ROOM_SIZE=$room_size BENCH_DENSITY_MAX=$density_max BENCH_SETTLE=$settle${BENCH_HUB_ENV:+ BENCH_HUB_ENV='$BENCH_HUB_ENV'}${pin:+ BENCH_PIN=$pin}${BENCH_SPREED_VERSION:+ BENCH_SPREED_VERSION=$BENCH_SPREED_VERSION} bench/run.sh"
   echo
   if ((${#rows[@]})); then
     dotnet "$bench_dll" md-header
