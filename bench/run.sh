@@ -58,8 +58,10 @@ fanout_rates=${BENCH_FANOUT_RATE:-100}
 connections=${BENCH_CONNECTIONS:-2000}
 connect_warmup=${BENCH_CONNECT_WARMUP:-500}
 pin=${BENCH_PIN:-}
-pin_server=()
-pin_gen=()
+# Prefixes for server and generator commands; `env` (which execs its command, so $! stays the
+# process watched) when nothing is pinned.
+pin_server=(env)
+pin_gen=(env)
 if [[ -n $pin ]]; then
   [[ $pin =~ ^[0-9,-]+:[0-9,-]+$ ]] || { echo "BENCH_PIN must look like 0:1 (server cpus:generator cpus)" >&2; exit 2; }
   pin_server=(taskset -c "${pin%%:*}")
@@ -175,7 +177,7 @@ start_hub() {
   # The rate limiter (200 calls/s, burst 1000 per connection by default) would throttle a closed
   # loop: raised here so the bench measures relay cost, not the limiter.
   # shellcheck disable=SC2086 # BENCH_HUB_ENV is a list of NAME=value words
-  ${pin_server[@]+"${pin_server[@]}"} env ${BENCH_HUB_ENV:-} ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
+  "${pin_server[@]}" env ${BENCH_HUB_ENV:-} ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
     dotnet "$hub_dll" --urls "http://127.0.0.1:$port" \
     --Logging:LogLevel:Default=Warning \
     --Signaling:Jwt:SigningKey="$key" \
@@ -194,7 +196,7 @@ start_hub() {
 
 start_redis() {
   redis_port=$(free_port)
-  ${pin_server[@]+"${pin_server[@]}"} redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+  "${pin_server[@]}" redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
     --dir "$work" >"$work/redis.log" 2>&1 &
   redis_pid=$!
   pids+=("$redis_pid")
@@ -209,7 +211,7 @@ start_redis() {
 start_raw() {
   local port; port=$(free_port)
   ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
-    ${pin_server[@]+"${pin_server[@]}"} dotnet "$raw_dll" --urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning \
+    "${pin_server[@]}" dotnet "$raw_dll" --urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning \
     >"$work/raw.log" 2>&1 &
   raw_pid=$!
   pids+=("$raw_pid")
@@ -223,7 +225,7 @@ start_raw() {
 # no rate or size limit of its own, and the generator heartbeats well inside alive_timeout (60 s).
 start_peerjs() {
   local port; port=$(free_port)
-  ${pin_server[@]+"${pin_server[@]}"} node "$peerjs_dir/node_modules/peer/dist/bin/peerjs.js" --host 127.0.0.1 --port "$port" \
+  "${pin_server[@]}" node "$peerjs_dir/node_modules/peer/dist/bin/peerjs.js" --host 127.0.0.1 --port "$port" \
     --concurrent_limit 1000000 >"$work/peerjs.log" 2>&1 &
   peerjs_pid=$!
   pids+=("$peerjs_pid")
@@ -239,7 +241,7 @@ start_spreed() {
   local secret; secret=$(rand_hex 32)
   local bport; bport=$(free_port)
   ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
-    ${pin_server[@]+"${pin_server[@]}"} dotnet "$spreed_backend_dll" --urls "http://127.0.0.1:$bport" --Logging:LogLevel:Default=Warning \
+    "${pin_server[@]}" dotnet "$spreed_backend_dll" --urls "http://127.0.0.1:$bport" --Logging:LogLevel:Default=Warning \
     --Spreed:Secret="$secret" >"$work/spreed-backend.log" 2>&1 &
   spreed_backend_pid=$!
   pids+=("$spreed_backend_pid")
@@ -280,7 +282,7 @@ url = :loopback:
 
 [mcu]
 EOF
-  ${pin_server[@]+"${pin_server[@]}"} "$spreed_bin" -config "$work/spreed.conf" >"$work/spreed.log" 2>&1 &
+  "${pin_server[@]}" "$spreed_bin" -config "$work/spreed.conf" >"$work/spreed.log" 2>&1 &
   spreed_pid=$!
   pids+=("$spreed_pid")
   spreed_url="http://127.0.0.1:$port"
@@ -307,7 +309,7 @@ run_relay() {
   [[ $load == 0 ]] || rate_args=(--rate "$load")
   log "run: $label"
   local row
-  row=$(${pin_gen[@]+"${pin_gen[@]}"} dotnet "$bench_dll" relay "${urls[@]}" "${target_args[@]}" --pairs "$pairs" \
+  row=$("${pin_gen[@]}" dotnet "$bench_dll" relay "${urls[@]}" "${target_args[@]}" --pairs "$pairs" \
     --duration "$duration" --warmup "$warmup" --processes "$processes" \
     --watch "$watch" --label "$label" ${rate_args[@]+"${rate_args[@]}"})
   rows+=("$row")
@@ -318,7 +320,7 @@ run_idle() {
   [[ $scenario == relay ]] || return 0
   local label=$1 watch=$2 url=$3
   log "idle: $label"
-  rows+=("$(${pin_gen[@]+"${pin_gen[@]}"} dotnet "$bench_dll" relay --url "$url" "${target_args[@]}" --pairs 0 --warmup 0 \
+  rows+=("$("${pin_gen[@]}" dotnet "$bench_dll" relay --url "$url" "${target_args[@]}" --pairs 0 --warmup 0 \
     --duration "$idle" --watch "$watch" --label "$label")")
 }
 
@@ -337,7 +339,7 @@ run_scenarios() {
         rooms=$(( fanout_members / size > 0 ? fanout_members / size : 1 ))
         for rate in 0 $fanout_rates; do
           log "fanout: $label, $rooms rooms of $size, rate $rate"
-          fanout_rows+=("$(${pin_gen[@]+"${pin_gen[@]}"} dotnet "$bench_dll" fanout "${urls[@]}" "${target_args[@]}" --rooms "$rooms" \
+          fanout_rows+=("$("${pin_gen[@]}" dotnet "$bench_dll" fanout "${urls[@]}" "${target_args[@]}" --rooms "$rooms" \
             --room-size "$size" --rate "$rate" --duration "$duration" --warmup "$warmup" \
             --processes "$processes" --watch "$watch" --label "$label")")
         done
@@ -345,13 +347,13 @@ run_scenarios() {
       ;;
     connect)
       log "connect: $label, $connections connections"
-      connect_rows+=("$(${pin_gen[@]+"${pin_gen[@]}"} dotnet "$bench_dll" connect "${urls[@]}" "${target_args[@]}" --connections "$connections" \
+      connect_rows+=("$("${pin_gen[@]}" dotnet "$bench_dll" connect "${urls[@]}" "${target_args[@]}" --connections "$connections" \
         --connect-warmup "$connect_warmup" --room-size "$room_size" --settle "$settle" --processes "$processes" --watch "$watch" --label "$label")")
       ;;
     density)
       # Up to density_max per server process; the generator adds processes to stay under its own fd limit.
       log "density: $label, up to $density_max per server"
-      connect_rows+=("$(${pin_gen[@]+"${pin_gen[@]}"} dotnet "$bench_dll" density "${urls[@]}" "${target_args[@]}" --max-per-server "$density_max" \
+      connect_rows+=("$("${pin_gen[@]}" dotnet "$bench_dll" density "${urls[@]}" "${target_args[@]}" --max-per-server "$density_max" \
         --room-size "$room_size" --settle "$settle" --processes "$processes" --watch "$watch" --label "$label")")
       ;;
   esac
