@@ -43,11 +43,18 @@ public static class ErrorCodes
     /// <summary>The client's queue of pending connect requests is full.</summary>
     public const string QueueFull = "QUEUE_FULL";
 
+    /// <summary>
+    /// A dependency the call needs (such as the shared Redis, for a peer held by another instance)
+    /// cannot be reached right now, so the call was not carried out (or, for a Redis that stopped
+    /// answering, not confirmed); the same call may succeed later.
+    /// </summary>
+    public const string Unavailable = "UNAVAILABLE";
+
     /// <summary>Every code above, for clients that validate what they receive.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
         Unauthorized, Forbidden, InvalidArgument, PayloadTooLarge, RateLimited, RoomNotFound,
-        RoomFull, NotInRoom, PeerNotFound, ClientNotFound, RequestNotFound, QueueFull,
+        RoomFull, NotInRoom, PeerNotFound, ClientNotFound, RequestNotFound, QueueFull, Unavailable,
     ];
 
     /// <summary>

@@ -6,7 +6,7 @@ namespace Signaling.Hub.Common;
 /// The HTTP side of error mapping: a <see cref="RefusalException"/> becomes RFC 7807 problem
 /// details carrying the protocol code (the hub side is <c>HubErrorFilter</c>).
 /// </summary>
-public sealed class ProblemDetailsFilter : IEndpointFilter
+public sealed class ProblemDetailsFilter(Outages outages) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -17,6 +17,10 @@ public sealed class ProblemDetailsFilter : IEndpointFilter
         catch (RefusalException ex)
         {
             return Problem(ex.Code, ex.Message);
+        }
+        catch (Exception ex) when (outages.AsRefusal(ex) is { } outage)
+        {
+            return Problem(outage.Code, outage.Message);
         }
     }
 
@@ -36,6 +40,7 @@ public sealed class ProblemDetailsFilter : IEndpointFilter
         ErrorCodes.RoomNotFound or ErrorCodes.PeerNotFound or ErrorCodes.ClientNotFound or ErrorCodes.RequestNotFound
             => StatusCodes.Status404NotFound,
         ErrorCodes.RoomFull or ErrorCodes.QueueFull or ErrorCodes.NotInRoom => StatusCodes.Status409Conflict,
+        ErrorCodes.Unavailable => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status400BadRequest,
     };
 
@@ -56,6 +61,7 @@ public static class ProblemDetailsSetup
     public static WebApplicationBuilder AddSignalingProblemDetails(this WebApplicationBuilder builder)
     {
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.AddSingleton<Outages>();
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             var extensions = context.ProblemDetails.Extensions;

@@ -25,7 +25,6 @@ public static class SignalingHubSetup
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<RoomService>();
         services.AddSingleton<RelayService>();
-        services.AddSingleton<Scaling.RemotePeers>();
         services.AddSingleton<RoomCatalog>();
         services.AddSingleton<Admin.PresenceService>();
         services.AddSingleton<Admin.ConnectRequestService>();
@@ -44,8 +43,9 @@ public static class SignalingHubSetup
             options.AddFilter<HubRateLimitFilter>();
             options.StatefulReconnectBufferSize = 256 * 1024;
         });
-        // Swap SignalR's JSON protocol for the one that reports binding failures as INVALID_ARGUMENT.
-        services.RemoveAll<IHubProtocol>();
+        // The JSON protocol that reports binding failures as INVALID_ARGUMENT. SignalR's resolver keeps
+        // the last protocol registered under a name, and AddSignalR (called again by the Redis
+        // backplane's setup) adds its own JSON protocol only once, ahead of this one.
         services.AddSingleton<IHubProtocol, BindingFailureProtocol>();
         return builder;
     }

@@ -6,29 +6,30 @@ using Signaling.Contracts.Relay;
 using Signaling.Hub.Common;
 using Signaling.Hub.Hubs;
 using Signaling.Hub.Observability;
-using Signaling.Hub.Scaling;
+using Signaling.Hub.Storage;
 
 namespace Signaling.Hub.Rooms;
 
 /// <summary>
 /// The hot path: offers, answers and candidates. Authorization and addressing of peers on this
 /// instance come from the in-memory <see cref="RoomDirectory"/>, with no store round trip; only a
-/// peer held by another instance costs a store lookup before the backplane send.
+/// peer held elsewhere costs a store lookup of its connection, then the send goes through
+/// <see cref="IHubContext"/> like any other (the backplane, when there is one, carries it).
 /// </summary>
 public sealed partial class RelayService(
     RoomDirectory directory,
     ConnectionRegistry connections,
     IHubContext<SignalingHub, ISignalingClient> hub,
-    RemotePeers remote,
+    IRoomStore store,
     IOptionsMonitor<RoomOptions> options,
     SignalingTelemetry telemetry,
     ILogger<RelayService> logger)
 {
     public Task OfferAsync(ConnectionSession sender, SdpMessage? message) =>
-        RelaySdpAsync(sender, message, "offer", nameof(ISignalingClient.Offer), static (client, payload) => client.Offer(payload));
+        RelaySdpAsync(sender, message, "offer", static (client, payload) => client.Offer(payload));
 
     public Task AnswerAsync(ConnectionSession sender, SdpMessage? message) =>
-        RelaySdpAsync(sender, message, "answer", nameof(ISignalingClient.Answer), static (client, payload) => client.Answer(payload));
+        RelaySdpAsync(sender, message, "answer", static (client, payload) => client.Answer(payload));
 
     public async Task IceCandidateAsync(ConnectionSession sender, IceCandidateMessage? message)
     {
@@ -50,13 +51,13 @@ public sealed partial class RelayService(
         }
         else
         {
-            await SendRemoteAsync(message.RoomId, message.ToPeerId, nameof(ISignalingClient.IceCandidate), payload);
+            await SendElsewhereAsync(message.RoomId, message.ToPeerId, client => client.IceCandidate(payload));
         }
 
         telemetry.Relayed("candidate", start);
     }
 
-    private async Task RelaySdpAsync(ConnectionSession sender, SdpMessage? message, string kind, string method, Func<ISignalingClient, RelayedSdp, Task> send)
+    private async Task RelaySdpAsync(ConnectionSession sender, SdpMessage? message, string kind, Func<ISignalingClient, RelayedSdp, Task> send)
     {
         var start = Stopwatch.GetTimestamp();
         var m = Validate.NotNull(message, "message");
@@ -68,7 +69,7 @@ public sealed partial class RelayService(
         }
         else
         {
-            await SendRemoteAsync(m.RoomId, m.ToPeerId, method, payload);
+            await SendElsewhereAsync(m.RoomId, m.ToPeerId, client => send(client, payload));
         }
 
         telemetry.Relayed(kind, start);
@@ -112,11 +113,27 @@ public sealed partial class RelayService(
     [LoggerMessage(LogLevel.Warning, "Peer {PeerId} (connection {ConnectionId}) did not read for {Timeout}: closed as a slow consumer")]
     private partial void LogSlowConsumer(string peerId, string connectionId, TimeSpan timeout);
 
-    private async Task SendRemoteAsync(string roomId, string toPeerId, string method, object payload)
+    /// <summary>
+    /// The peer is not held here: the store says which connection holds it, if any, and the send
+    /// goes to that connection. Bounded, because the sender's calls run one at a time and a Redis
+    /// that stopped answering would otherwise hold them for the client's whole timeout; a lookup
+    /// that ran out of time sends nothing, so a refused relay is not delivered late.
+    /// </summary>
+    private async Task SendElsewhereAsync(string roomId, string toPeerId, Func<ISignalingClient, Task> send)
     {
-        if (!await remote.TrySendAsync(roomId, toPeerId, method, payload))
+        var timeout = options.CurrentValue.RemoteRelayTimeout;
+        using var deadline = new CancellationTokenSource(timeout);
+        try
         {
-            throw new RefusalException(ErrorCodes.PeerNotFound, $"peer '{toPeerId}' is not an active member of room '{roomId}'");
+            var route = await store.FindRouteAsync(roomId, toPeerId, deadline.Token).WaitAsync(deadline.Token)
+                ?? throw new RefusalException(ErrorCodes.PeerNotFound, $"peer '{toPeerId}' is not an active member of room '{roomId}'");
+            deadline.Token.ThrowIfCancellationRequested();
+            await send(hub.Clients.Client(route.ConnectionId)).WaitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            throw new RefusalException(ErrorCodes.Unavailable,
+                $"peer '{toPeerId}' of room '{roomId}' is held by another instance, and the relay to it could not be confirmed within {timeout.TotalSeconds:0.#} s");
         }
     }
 }

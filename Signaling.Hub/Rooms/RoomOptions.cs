@@ -25,6 +25,13 @@ public sealed class RoomOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00", ErrorMessage = "Signaling:Rooms:RelaySendTimeout must be between 00:00:00.1 and 00:10:00")]
     public TimeSpan RelaySendTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a relay to a peer held by another instance may take (finding the peer and handing
+    /// the message to the backplane) before the sender hears <c>UNAVAILABLE</c> instead.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00", ErrorMessage = "Signaling:Rooms:RemoteRelayTimeout must be between 00:00:00.1 and 00:01:00")]
+    public TimeSpan RemoteRelayTimeout { get; set; } = TimeSpan.FromSeconds(4);
+
     /// <summary>Whether <c>JoinRoom</c> creates a room that does not exist (else <c>ROOM_NOT_FOUND</c>).</summary>
     public bool CreateOnJoin { get; set; } = true;
 }

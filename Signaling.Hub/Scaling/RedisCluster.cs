@@ -45,9 +45,9 @@ public sealed partial class RedisCluster(
     private static readonly TimeSpan GatherTimeout = TimeSpan.FromSeconds(2);
 
     private readonly RedisKey _instancesKey = redis.Key("cluster:instances");
-    private readonly RedisChannel _requests = redis.Channel("cluster:requests");
-    private readonly RedisChannel _replies = redis.Channel($"cluster:replies:{instance.Id}");
-    private readonly RedisChannel _replaced = redis.Channel("cluster:replaced");
+    private readonly RedisChannel _requests = RedisConnection.Channel("cluster:requests");
+    private readonly RedisChannel _replies = RedisConnection.Channel($"cluster:replies:{instance.Id}");
+    private readonly RedisChannel _replaced = RedisConnection.Channel("cluster:replaced");
     private readonly ConcurrentDictionary<string, Gathering> _gatherings = new(StringComparer.Ordinal);
     private readonly long _startedAt = time.NowMs();
     private RedisOptions Options => options.Value;
@@ -138,8 +138,11 @@ public sealed partial class RedisCluster(
             try
             {
                 await EnsureSubscribedAsync();
+                var beat = time.GetTimestamp();
                 await redis.Database.HashSetAsync(_instancesKey, instance.Id, JsonSerializer.Serialize(Self(), Json));
-                _healthySince ??= time.NowMs();
+                // A beat that took longer than the interval met a Redis that stalled: the others'
+                // beats were held up as long as ours, so their records are no evidence of death yet.
+                _healthySince = time.GetElapsedTime(beat) > Options.HeartbeatInterval ? time.NowMs() : _healthySince ?? time.NowMs();
                 await ReapAsync(stoppingToken);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -255,7 +258,7 @@ public sealed partial class RedisCluster(
         }
 
         var reply = new ConnectionsReply(request.RequestId, instance.Id, connections.Describe(instance.Id, request.Org));
-        redis.Subscriber.Publish(redis.Channel($"cluster:replies:{request.ReplyTo}"), JsonSerializer.Serialize(reply, Json), CommandFlags.FireAndForget);
+        redis.Subscriber.Publish(RedisConnection.Channel($"cluster:replies:{request.ReplyTo}"), JsonSerializer.Serialize(reply, Json), CommandFlags.FireAndForget);
     }
 
     private void OnReply(RedisValue message)

@@ -4,8 +4,9 @@ using StackExchange.Redis;
 namespace Signaling.Hub.Scaling;
 
 /// <summary>
-/// The process's one multiplexer to Redis. It never fails start-up when Redis is down: it keeps
-/// reconnecting in the background, so an instance serves its own connections through an outage.
+/// The process's one multiplexer to Redis, shared by the stores, instance liveness and SignalR's
+/// Redis backplane. It never fails start-up when Redis is down: it keeps reconnecting in the
+/// background, so an instance serves its own connections through an outage.
 /// </summary>
 public sealed partial class RedisConnection : IDisposable
 {
@@ -19,11 +20,19 @@ public sealed partial class RedisConnection : IDisposable
         Prefix = value.KeyPrefix;
         _multiplexer = new Lazy<ConnectionMultiplexer>(() =>
         {
-            var configuration = ConfigurationOptions.Parse(value.ConnectionString!);
+            var configuration = RedisConfiguration.Parse(value.ConnectionString!);
             configuration.AbortOnConnectFail = false;
             configuration.ConnectRetry = 1;
             configuration.ConnectTimeout = 2000;
+            // A Redis that stops answering fails its callers after this long (a relay to another
+            // instance bounds itself tighter: RoomOptions.RemoteRelayTimeout).
             configuration.SyncTimeout = 5000;
+            configuration.AsyncTimeout = 5000;
+            // While Redis is unreachable, fail at once instead of queueing: a queued command would
+            // hold its caller for the whole timeout, and a relay that ran late is worse than one refused.
+            configuration.BacklogPolicy = BacklogPolicy.FailFast;
+            // Every channel, ours and the backplane's, lives under the deployment's prefix.
+            configuration.ChannelPrefix = RedisChannel.Literal(value.KeyPrefix);
             var multiplexer = ConnectionMultiplexer.Connect(configuration);
             multiplexer.ConnectionFailed += (_, e) => LogConnectionFailed(e.EndPoint?.ToString(), e.ConnectionType, e.FailureType);
             multiplexer.ConnectionRestored += (_, e) => LogConnectionRestored(e.EndPoint?.ToString(), e.ConnectionType);
@@ -45,8 +54,8 @@ public sealed partial class RedisConnection : IDisposable
     /// <summary>A key under the configured prefix.</summary>
     public RedisKey Key(string suffix) => Prefix + suffix;
 
-    /// <summary>A pub/sub channel under the configured prefix.</summary>
-    public RedisChannel Channel(string suffix) => new(Prefix + suffix, RedisChannel.PatternMode.Literal);
+    /// <summary>A pub/sub channel; the multiplexer puts it under the configured prefix.</summary>
+    public static RedisChannel Channel(string name) => RedisChannel.Literal(name);
 
     public void Dispose()
     {

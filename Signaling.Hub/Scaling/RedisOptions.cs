@@ -5,7 +5,10 @@ public sealed class RedisOptions
 {
     public const string Section = "Signaling:Redis";
 
-    /// <summary>A StackExchange.Redis configuration string; when set, instances fan out through Redis.</summary>
+    /// <summary>
+    /// A StackExchange.Redis configuration string or a <c>redis://</c> / <c>rediss://</c> URL (see
+    /// <see cref="RedisConfiguration"/>); when set, instances fan out through Redis.
+    /// </summary>
     public string? ConnectionString { get; set; }
 
     /// <summary>Prefix of every key and channel, so several deployments (or test runs) can share one Redis.</summary>
@@ -23,18 +26,20 @@ public sealed class RedisOptions
         o.HeartbeatInterval < TimeSpan.FromMilliseconds(100) ? $"{Section}:HeartbeatInterval must be at least 00:00:00.1"
         : o.InstanceTimeout < 2 * o.HeartbeatInterval ? $"{Section}:InstanceTimeout must be at least twice {Section}:HeartbeatInterval"
         : string.IsNullOrEmpty(o.KeyPrefix) ? $"{Section}:KeyPrefix must not be empty"
-        : o.Enabled && !TryParse(o.ConnectionString!) ? $"{Section}:ConnectionString is not a valid Redis configuration string"
+        : o.Enabled && Unusable(o.ConnectionString!) is { } reason
+            ? $"{Section}:ConnectionString cannot be used ({reason}); give one such as 'redis://:password@redis.internal:6379/0' or 'redis.internal:6379,password=…'"
         : null;
 
-    private static bool TryParse(string value)
+    private static string? Unusable(string value)
     {
         try
         {
-            return StackExchange.Redis.ConfigurationOptions.Parse(value).EndPoints.Count > 0;
+            RedisConfiguration.Parse(value);
+            return null;
         }
-        catch (ArgumentException)
+        catch (FormatException ex)
         {
-            return false;
+            return ex.Message;
         }
     }
 }

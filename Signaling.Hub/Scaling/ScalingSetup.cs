@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Signaling.Hub.Common;
+using Signaling.Hub.Observability;
 
 namespace Signaling.Hub.Scaling;
 
@@ -11,6 +12,12 @@ public static class ScalingSetup
         builder.Services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<RedisOptions>>(new OptionsRule<RedisOptions>(RedisOptions.Check));
         builder.Services.AddSingleton<RedisConnection>();
+        builder.Services.AddSingleton<IOutageClassifier, RedisOutageClassifier>();
+        if (builder.Configuration.RedisEnabled())
+        {
+            builder.Services.AddHealthChecks().AddCheck<RedisReadinessCheck>("redis", tags: [HealthSetup.ReadyTag]);
+        }
+
         return builder;
     }
 

@@ -24,11 +24,12 @@ public sealed class RedisServer : IAsyncDisposable
 
     private readonly bool _persistent;
 
-    private RedisServer(int port, string directory, bool persistent)
+    private RedisServer(int port, string directory, bool persistent, string? password)
     {
         Port = port;
         _directory = directory;
         _persistent = persistent;
+        Password = password;
     }
 
     /// <summary>One server for the whole test run; tests keep apart by key prefix.</summary>
@@ -36,15 +37,23 @@ public sealed class RedisServer : IAsyncDisposable
 
     public int Port { get; }
 
-    public string ConnectionString => $"127.0.0.1:{Port}";
+    /// <summary>What clients must send with <c>AUTH</c> (<c>requirepass</c>), when the server asks for one.</summary>
+    public string? Password { get; }
+
+    /// <summary>StackExchange.Redis's own form.</summary>
+    public string ConnectionString => Password is null ? $"127.0.0.1:{Port}" : $"127.0.0.1:{Port},password={Password}";
+
+    /// <summary>The URL form hosted Redis services hand out: <c>redis://:password@host:port/0</c>.</summary>
+    public string Url => Password is null ? $"redis://127.0.0.1:{Port}/0" : $"redis://:{Uri.EscapeDataString(Password)}@127.0.0.1:{Port}/0";
 
     /// <summary>A key prefix no other test uses.</summary>
     public static string UniquePrefix() => $"t{Guid.NewGuid():N}:"[..14];
 
     /// <param name="persistent">Write every change to an append-only file, as a production Redis would, so data survives a restart.</param>
-    public static async Task<RedisServer> StartAsync(bool persistent = false)
+    /// <param name="password">Require this password of every client (<c>--requirepass</c>).</param>
+    public static async Task<RedisServer> StartAsync(bool persistent = false, string? password = null)
     {
-        var server = new RedisServer(FreePort(), Directory.CreateTempSubdirectory("signaling-redis-").FullName, persistent);
+        var server = new RedisServer(FreePort(), Directory.CreateTempSubdirectory("signaling-redis-").FullName, persistent, password);
         await server.StartAgainAsync();
         return server;
     }
@@ -64,6 +73,12 @@ public sealed class RedisServer : IAsyncDisposable
                      "--dir", _directory, "--save", "", "--appendonly", _persistent ? "yes" : "no", "--appendfsync", "always", "--protected-mode", "no", "--daemonize", "no" })
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (Password is not null)
+        {
+            start.ArgumentList.Add("--requirepass");
+            start.ArgumentList.Add(Password);
         }
 
         _process = Process.Start(start)!;
@@ -174,7 +189,9 @@ public sealed class RedisServer : IAsyncDisposable
             await stream.WriteAsync("PING\r\n"u8.ToArray());
             var buffer = new byte[16];
             var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(2));
-            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+            // A server that requires a password answers, but with NOAUTH.
+            var reply = Encoding.ASCII.GetString(buffer, 0, read);
+            return reply.StartsWith("+PONG", StringComparison.Ordinal) || reply.StartsWith("-NOAUTH", StringComparison.Ordinal);
         }
         catch (Exception ex) when (ex is SocketException or IOException or TimeoutException)
         {

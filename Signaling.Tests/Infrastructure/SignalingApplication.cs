@@ -53,7 +53,13 @@ public sealed class SignalingApplication : WebApplicationFactory<Program>, ISign
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(_environment);
-        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+        // Host settings, not app configuration added at Build: Program reads some of them (which
+        // backplane to register) while it registers services, as it does from a real command line.
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         if (_time is not null)
         {
             builder.ConfigureServices(services => services.AddSingleton(_time));

@@ -51,7 +51,7 @@ public sealed class FailoverTests
     }
 
     [Fact]
-    public async Task Through_a_Redis_outage_local_relay_works_readiness_fails_and_cross_instance_relay_comes_back_by_itself()
+    public async Task Through_a_Redis_outage_local_relay_works_cross_instance_relay_is_refused_in_time_and_comes_back_by_itself()
     {
         await using var redis = await RedisServer.StartAsync(persistent: true);
         await using var cluster = await RedisTestCluster.StartAsync(2, redis);
@@ -69,24 +69,76 @@ public sealed class FailoverTests
         await alice.Client.Offer(new SdpMessage("outage", "carol", "v=0 during outage"));
         Assert.Equal("v=0 during outage", (await carol.Next<RelayedSdp>(nameof(ISignalingClient.Offer))).Sdp);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/health/live", UriKind.Relative))).StatusCode);
+        await RefusedInTimeAsync(() => alice.Client.Offer(new SdpMessage("outage", "bob", "v=0 refused")));
 
         await redis.StartAgainAsync();
 
-        // Sends while the instances reconnect are dropped (and logged): keep sending until one arrives.
-        await Eventually.Until(async () => (await http.GetAsync(new Uri("/health/ready", UriKind.Relative))).StatusCode == HttpStatusCode.OK,
-            TimeSpan.FromSeconds(30), "readiness after Redis is back");
+        await CrossInstanceRelayResumesAsync(cluster, alice, bob);
+    }
+
+    [Fact]
+    public async Task When_Redis_stops_answering_a_cross_instance_relay_is_refused_in_time_and_never_delivered_late()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var cluster = await RedisTestCluster.StartAsync(2, redis);
+        var (a, b) = (cluster.Instances[0], cluster.Instances[1]);
+        await using var alice = await a.JoinAsync("alice", "hang");
+        await using var carol = await a.JoinAsync("carol", "hang");
+        await using var bob = await b.JoinAsync("bob", "hang");
+
+        await redis.PauseAsync();
+        try
+        {
+            await RefusedInTimeAsync(() => alice.Client.Offer(new SdpMessage("hang", "bob", "v=0 refused")));
+            await alice.Client.Offer(new SdpMessage("hang", "carol", "v=0 local"));
+            Assert.Equal("v=0 local", (await carol.Next<RelayedSdp>(nameof(ISignalingClient.Offer))).Sdp);
+        }
+        finally
+        {
+            await redis.ResumeAsync();
+        }
+
+        await CrossInstanceRelayResumesAsync(cluster, alice, bob);
+    }
+
+    /// <summary>A relay to a peer on the other instance ends within 5 s with UNAVAILABLE, and the sender stays connected.</summary>
+    private static async Task RefusedInTimeAsync(Func<Task> relay)
+    {
+        var clock = Stopwatch.StartNew();
+        await ErrorAssert.Code(ErrorCodes.Unavailable, relay);
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>
+    /// Once both instances are ready again, offers until one is accepted (a relay may still be
+    /// refused while the sender's instance reconnects) and expects that very one to arrive: the
+    /// offer refused earlier must not have been delivered after all (messages from one sender to
+    /// one receiver keep their order, so it would have come first), and an accepted one not lost.
+    /// </summary>
+    private static async Task CrossInstanceRelayResumesAsync(RedisTestCluster cluster, TestPeer alice, TestPeer bob)
+    {
+        foreach (var instance in cluster.Instances)
+        {
+            using var http = instance.CreateHttpClient();
+            await Eventually.Until(async () => (await http.GetAsync(new Uri("/health/ready", UriKind.Relative))).StatusCode == HttpStatusCode.OK,
+                TimeSpan.FromSeconds(30), "readiness of every instance after Redis is back");
+        }
+
+        var attempt = 0;
         await Eventually.Until(async () =>
         {
             try
             {
-                await alice.Client.Offer(new SdpMessage("outage", "bob", "v=0 after outage"));
+                await alice.Client.Offer(new SdpMessage(alice.LastJoin!.RoomId, "bob", $"v=0 after {++attempt}"));
             }
-            catch (Signaling.Client.SignalingException)
+            catch (Signaling.Client.SignalingException ex) when (ex.Code == ErrorCodes.Unavailable)
             {
                 return false;
             }
 
-            return bob.Pending(nameof(ISignalingClient.Offer)).Count > 0;
+            return true;
         }, TimeSpan.FromSeconds(30), "cross-instance relay after Redis is back");
+        Assert.Equal($"v=0 after {attempt}", (await bob.Next<RelayedSdp>(nameof(ISignalingClient.Offer))).Sdp);
+        Assert.Empty(bob.Pending(nameof(ISignalingClient.Offer)));
     }
 }

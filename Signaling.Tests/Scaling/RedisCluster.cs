@@ -26,14 +26,17 @@ public sealed class RedisTestCluster : IAsyncDisposable
 
     public IReadOnlyList<SignalingProcess> Instances { get; }
 
-    public static async Task<RedisTestCluster> StartAsync(int instances, RedisServer? redis = null)
+    /// <param name="instances">How many service processes to start.</param>
+    /// <param name="redis">The Redis they share; by default the test run's shared server.</param>
+    /// <param name="connectionString">What the instances are given to reach Redis; by default its StackExchange.Redis form.</param>
+    public static async Task<RedisTestCluster> StartAsync(int instances, RedisServer? redis = null, string? connectionString = null)
     {
         redis ??= await RedisServer.Shared;
         var prefix = RedisServer.UniquePrefix();
         var settings = new Dictionary<string, string?>
         {
             ["Signaling:Storage:Provider"] = "Redis",
-            ["Signaling:Redis:ConnectionString"] = redis.ConnectionString,
+            ["Signaling:Redis:ConnectionString"] = connectionString ?? redis.ConnectionString,
             ["Signaling:Redis:KeyPrefix"] = prefix,
             ["Signaling:Redis:HeartbeatInterval"] = HeartbeatInterval.ToString(),
             ["Signaling:Redis:InstanceTimeout"] = InstanceTimeout.ToString(),

@@ -21,10 +21,8 @@ namespace Signaling.Hub.Storage.Redis;
 /// applies it only if that JSON is still there (compare and set), keeping the indexes and counters
 /// in step; a lost race is read again and retried. Capacity is checked inside the same script.
 /// </remarks>
-public sealed class RedisRoomStore(RedisConnection redis, TimeProvider? time = null) : IRoomStore
+public sealed class RedisRoomStore(RedisConnection redis) : IRoomStore
 {
-    private readonly MemberRouteCache _routes = new(redis, time ?? TimeProvider.System);
-
     private const int Written = 1;
     private const int Conflict = 0;
     private const int RoomGone = -1;
@@ -73,7 +71,6 @@ public sealed class RedisRoomStore(RedisConnection redis, TimeProvider? time = n
           redis.call('SET', KEYS[9], ARGV[10])
           redis.call('SADD', KEYS[8], ARGV[9])
         end
-        if ARGV[11] ~= '' then redis.call('PUBLISH', ARGV[12], ARGV[11]) end
         return 1
         """;
 
@@ -101,7 +98,6 @@ public sealed class RedisRoomStore(RedisConnection redis, TimeProvider? time = n
         redis.call('SREM', KEYS[6], ARGV[1])
         redis.call('ZREM', KEYS[7], ARGV[1])
         redis.call('ZREM', KEYS[8], ARGV[1])
-        redis.call('PUBLISH', ARGV[5], ARGV[4])
         return 1
         """;
 
@@ -170,7 +166,7 @@ public sealed class RedisRoomStore(RedisConnection redis, TimeProvider? time = n
                 command.UserData ?? previous?.UserData ?? new Dictionary<string, JsonElement>(),
                 command.ConnectionId, command.InstanceId, previous?.Files);
             raw.TryGetValue(command.PeerId, out var expected);
-            var result = await WriteMemberAsync(member, expected, previous, checkCapacity: true);
+            var result = await WriteMemberAsync(member, expected, checkCapacity: true);
             if (result == RoomGone)
             {
                 return NotFound(command.RoomId);
@@ -213,12 +209,6 @@ public sealed class RedisRoomStore(RedisConnection redis, TimeProvider? time = n
         var json = await Db.HashGetAsync(MembersKey(roomId), peerId);
         return json.IsNull ? null : Deserialize<MemberRecord>(json!);
     }
-
-    /// <summary>For tests: whether <see cref="FindRouteAsync"/> would answer from memory.</summary>
-    internal bool RemembersRoute(string roomId, string peerId) => _routes.Remembers(roomId, peerId);
-
-    public Task<MemberRoute?> FindRouteAsync(string roomId, string peerId, CancellationToken cancellationToken = default) =>
-        _routes.FindAsync(roomId, peerId, () => GetMemberAsync(roomId, peerId, cancellationToken));
 
     public async Task<IReadOnlyList<MemberRecord>> GetMembersAsync(string roomId, CancellationToken cancellationToken = default) =>
         Ordered((await Db.HashGetAllAsync(MembersKey(roomId))).Select(e => Deserialize<MemberRecord>(e.Value!)));
@@ -272,8 +262,7 @@ public sealed class RedisRoomStore(RedisConnection redis, TimeProvider? time = n
     {
         var deleted = await Db.ScriptEvaluateAsync(DeleteRoomScript,
             [RoomKey(roomId), MembersKey(roomId), ActiveKey(roomId), FilesKey(roomId), AllRooms, ActiveRooms, IdleRooms, Deadlines, ActiveMembers],
-            [roomId, InstanceIndexBase, redis.Key("file:").ToString(), MemberRouteCache.RoomChanged(roomId), _routes.ChannelName]);
-        _routes.Forget(roomId, null);
+            [roomId, InstanceIndexBase, redis.Key("file:").ToString()]);
         return (long)deleted == 1;
     }
 
@@ -318,7 +307,7 @@ public sealed class RedisRoomStore(RedisConnection redis, TimeProvider? time = n
                 return null;
             }
 
-            var result = await WriteMemberAsync(after, json!, before, checkCapacity: false, file);
+            var result = await WriteMemberAsync(after, json!, checkCapacity: false, file);
             if (result == Written)
             {
                 return after;
@@ -331,12 +320,9 @@ public sealed class RedisRoomStore(RedisConnection redis, TimeProvider? time = n
         }
     }
 
-    private async Task<int> WriteMemberAsync(MemberRecord member, string? expected, MemberRecord? before, bool checkCapacity, SharedFile? file = null)
+    private async Task<int> WriteMemberAsync(MemberRecord member, string? expected, bool checkCapacity, SharedFile? file = null)
     {
         var roomId = member.RoomId;
-        // Routes are remembered only for active members, so a member that was not active has none to forget.
-        var routeChanged = before is { IsActive: true }
-            && (!member.IsActive || member.ConnectionId != before.ConnectionId || member.InstanceId != before.InstanceId);
         var fileKey = file is null ? RoomKey(roomId) : FileKey(file.FileId);
         var result = await Db.ScriptEvaluateAsync(WriteMemberScript,
             [RoomKey(roomId), MembersKey(roomId), ActiveKey(roomId), ActiveRooms, IdleRooms, ActiveMembers, Instances, FilesKey(roomId), fileKey],
@@ -344,13 +330,7 @@ public sealed class RedisRoomStore(RedisConnection redis, TimeProvider? time = n
                 roomId, member.PeerId, expected ?? "", Serialize(member), member.IsActive ? member.InstanceId ?? "" : "",
                 checkCapacity ? "1" : "0", member.LastSeen, InstanceIndexBase,
                 file?.FileId ?? "", file is null ? "" : Serialize(new StoredFile(file, roomId, member.PeerId)),
-                routeChanged ? MemberRouteCache.MemberChanged(roomId, member.PeerId) : "", _routes.ChannelName,
             ]);
-        if (routeChanged && (int)result == Written)
-        {
-            _routes.Forget(roomId, member.PeerId);
-        }
-
         return (int)result;
     }
 
