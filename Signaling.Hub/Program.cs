@@ -1,12 +1,13 @@
 using Signaling.Hub.Admin;
+using Signaling.Hub.Cluster;
 using Signaling.Hub.Common;
 using Signaling.Hub.Files;
 using Signaling.Hub.Hubs;
+using Signaling.Hub.Infrastructure;
+using Signaling.Hub.Infrastructure.Redis;
 using Signaling.Hub.Observability;
 using Signaling.Hub.Rooms;
-using Signaling.Hub.Scaling;
 using Signaling.Hub.Security;
-using Signaling.Hub.Storage;
 
 // appsettings*.json still reload when edited, but found by polling those files: the default is a
 // recursive inotify watch on the content root, which by default also holds the SQLite database and
@@ -20,18 +21,19 @@ if (Environment.GetEnvironmentVariable("DOTNET_USE_POLLING_FILE_WATCHER") is nul
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddSignalingTelemetry();
+builder.AddSignalingHealthChecks();
 builder.AddSignalingProblemDetails();
 builder.AddSignalingHttpHardening();
 builder.AddSignalingRateLimits();
 builder.AddSignalingAuthentication();
-builder.AddSignalingRedis();
-builder.AddSignalingStorage();
-builder.AddSignalingCluster();
-builder.AddSignalingStats();
+builder.AddIceServers();
 builder.AddSignalingHub();
-builder.AddSignalingBackplane();
-builder.AddSignalingHealthChecks();
-builder.AddSignalingFiles();
+builder.AddRooms();
+builder.AddAdmin();
+builder.AddFiles();
+builder.AddCluster();
+builder.AddSignalingStorage();
+builder.AddSignalingRedis();
 builder.AddSignalingOpenApi();
 builder.AddSignalingShutdown();
 

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Signaling.Contracts.Admin;
 using Signaling.Contracts.Http;
 using Signaling.Hub.Common;
@@ -10,6 +11,19 @@ namespace Signaling.Hub.Admin;
 /// <summary><c>/api/admin/*</c>: the admin hub methods over HTTP, same rules and codes.</summary>
 public static class AdminApi
 {
+    /// <summary>Client presence, admin-initiated connections and their analytics; the stores come from infrastructure.</summary>
+    public static WebApplicationBuilder AddAdmin(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<QueueOptions>().BindConfiguration(QueueOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<QueueOptions>>(new OptionsRule<QueueOptions>(QueueOptions.Check));
+        services.AddSingleton<PresenceService>();
+        services.AddSingleton<ConnectRequestService>();
+        services.AddSingleton<AnalyticsService>();
+        services.AddHostedService<RequestJanitor>();
+        return builder;
+    }
+
     public static RouteGroupBuilder MapAdmin(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/admin").RequireAuthorization().AddEndpointFilter<ProblemDetailsFilter>().WithTags("Admin");

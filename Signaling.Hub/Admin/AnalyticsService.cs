@@ -1,7 +1,6 @@
 using Signaling.Contracts.Admin;
 using Signaling.Contracts.Http;
 using Signaling.Hub.Security;
-using Signaling.Hub.Storage;
 
 namespace Signaling.Hub.Admin;
 

@@ -1,15 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Signaling.Contracts;
 using Signaling.Contracts.Admin;
 using Signaling.Hub.Common;
-using Signaling.Hub.Hubs;
-using Signaling.Hub.Rooms;
+using Signaling.Hub.Connections;
 using Signaling.Hub.Security;
-using Signaling.Hub.Storage;
 
 namespace Signaling.Hub.Admin;
 
@@ -18,7 +15,7 @@ public sealed class ConnectRequestService(
     IConnectRequestStore requests,
     IClientStore clients,
     IAdminInboxStore inbox,
-    IHubContext<SignalingHub, ISignalingClient> hub,
+    ISignalingClients hub,
     IOptionsMonitor<QueueOptions> options,
     TimeProvider time)
 {

@@ -1,11 +1,8 @@
-using Microsoft.AspNetCore.SignalR;
 using Signaling.Contracts;
 using Signaling.Contracts.Admin;
 using Signaling.Hub.Common;
-using Signaling.Hub.Hubs;
-using Signaling.Hub.Rooms;
+using Signaling.Hub.Connections;
 using Signaling.Hub.Security;
-using Signaling.Hub.Storage;
 
 namespace Signaling.Hub.Admin;
 
@@ -15,7 +12,7 @@ public sealed partial class PresenceService(
     IConnectRequestStore requests,
     IAdminInboxStore inbox,
     ConnectRequestService connectRequests,
-    IHubContext<SignalingHub, ISignalingClient> hub,
+    ISignalingClients hub,
     InstanceIdentity instance,
     TimeProvider time,
     ILogger<PresenceService> logger)

@@ -1,15 +1,13 @@
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Signaling.Contracts;
 using Signaling.Contracts.Rooms;
 using Signaling.Hub.Common;
-using Signaling.Hub.Hubs;
+using Signaling.Hub.Connections;
 using Signaling.Hub.Rooms;
 using Signaling.Hub.Security;
-using Signaling.Hub.Storage;
 
 namespace Signaling.Hub.Files;
 
@@ -18,7 +16,7 @@ public sealed class FileService(
     IRoomStore store,
     FileStorage storage,
     IOptions<FileOptions> options,
-    IHubContext<SignalingHub, ISignalingClient> hub,
+    ISignalingClients hub,
     TimeProvider time)
 {
     public async Task<SharedFile> UploadAsync(CallerIdentity caller, string roomId, HttpRequest request, CancellationToken cancellationToken)

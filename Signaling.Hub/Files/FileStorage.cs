@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
+using Signaling.Hub.Rooms;
 
 namespace Signaling.Hub.Files;
 
@@ -8,7 +9,7 @@ namespace Signaling.Hub.Files;
 /// Where uploads live on disk. Paths are built only from server-made names (a hash of the room
 /// id, a random file id), never from anything the uploader chose, so no name can escape the folder.
 /// </summary>
-public sealed class FileStorage(IOptions<FileOptions> options, IHostEnvironment environment)
+public sealed class FileStorage(IOptions<FileOptions> options, IHostEnvironment environment) : IRoomResources
 {
     private string Root => Path.GetFullPath(Path.Combine(environment.ContentRootPath, options.Value.Directory));
 
@@ -24,7 +25,7 @@ public sealed class FileStorage(IOptions<FileOptions> options, IHostEnvironment 
     public void Delete(string roomId, string fileId) => File.Delete(PathOf(roomId, fileId));
 
     /// <summary>Files go with their room.</summary>
-    public void DeleteRoom(string roomId)
+    public void Release(string roomId)
     {
         var folder = Path.Combine(Root, RoomFolder(roomId));
         if (Directory.Exists(folder))

@@ -3,16 +3,18 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Signaling.Contracts.Rooms;
 using Signaling.Hub.Common;
+using Signaling.Hub.Rooms;
 using Signaling.Hub.Security;
 
 namespace Signaling.Hub.Files;
 
 public static class FilesApi
 {
-    public static WebApplicationBuilder AddSignalingFiles(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddFiles(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<FileOptions>().BindConfiguration(FileOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<FileStorage>();
+        builder.Services.AddSingleton<IRoomResources>(sp => sp.GetRequiredService<FileStorage>());
         builder.Services.AddSingleton<FileService>();
         return builder;
     }

@@ -6,6 +6,7 @@ using Signaling.Contracts.Relay;
 using Signaling.Contracts.Rooms;
 using Signaling.Hub.Admin;
 using Signaling.Hub.Common;
+using Signaling.Hub.Connections;
 using Signaling.Hub.Observability;
 using Signaling.Hub.Rooms;
 using Signaling.Hub.Security;

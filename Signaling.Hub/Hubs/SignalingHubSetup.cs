@@ -1,11 +1,9 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Signaling.Contracts;
 using Signaling.Hub.Common;
-using Signaling.Hub.Rooms;
-using Signaling.Hub.Security;
+using Signaling.Hub.Connections;
 
 namespace Signaling.Hub.Hubs;
 
@@ -16,24 +14,8 @@ public static class SignalingHubSetup
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<InstanceIdentity>();
-        services.AddOptions<RoomOptions>().BindConfiguration(RoomOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<IceOptions>().BindConfiguration(IceOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<IceOptions>>(new OptionsRule<IceOptions>(IceOptions.Check));
-        services.AddSingleton<IceServerProvider>();
-        services.AddSingleton<RoomDirectory>();
-        services.AddSingleton<RoomLocks>();
         services.AddSingleton<ConnectionRegistry>();
-        services.AddSingleton<RoomService>();
-        services.AddSingleton<RelayService>();
-        services.AddSingleton<RoomCatalog>();
-        services.AddSingleton<Admin.PresenceService>();
-        services.AddSingleton<Admin.ConnectRequestService>();
-        services.AddSingleton<Admin.AnalyticsService>();
-        services.AddHostedService<Admin.RequestJanitor>();
-        services.AddOptions<Admin.QueueOptions>().BindConfiguration(Admin.QueueOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IValidateOptions<Admin.QueueOptions>>(new OptionsRule<Admin.QueueOptions>(Admin.QueueOptions.Check));
-        services.AddSingleton<RoomJanitor>();
-        services.AddHostedService(sp => sp.GetRequiredService<RoomJanitor>());
+        services.AddSingleton<ISignalingClients, SignalingClients>();
 
         services.AddSignalR(options =>
         {

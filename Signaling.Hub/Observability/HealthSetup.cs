@@ -1,6 +1,4 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Signaling.Hub.Storage;
 
 namespace Signaling.Hub.Observability;
 
@@ -11,8 +9,8 @@ public static class HealthSetup
 
     public static WebApplicationBuilder AddSignalingHealthChecks(this WebApplicationBuilder builder)
     {
-        builder.Services.AddHealthChecks()
-            .AddCheck<StoreHealthCheck>("store", tags: [ReadyTag]);
+        // Infrastructure registers the checks of what it brings (store, Redis) with ReadyTag.
+        builder.Services.AddHealthChecks();
         return builder;
     }
 
@@ -22,21 +20,5 @@ public static class HealthSetup
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) }).AllowAnonymous();
         return app;
-    }
-}
-
-internal sealed class StoreHealthCheck(IRoomStore rooms) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await rooms.GetRoomAsync("health-probe", cancellationToken);
-            return HealthCheckResult.Healthy();
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            return HealthCheckResult.Unhealthy("the store does not answer", ex);
-        }
     }
 }

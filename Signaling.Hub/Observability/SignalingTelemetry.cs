@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Signaling.Hub.Rooms;
 
 namespace Signaling.Hub.Observability;
 
@@ -25,7 +24,7 @@ public sealed class SignalingTelemetry : IDisposable
     private long _activeConnections;
     private long _openedConnections;
 
-    public SignalingTelemetry(IMeterFactory meters, RoomDirectory directory)
+    public SignalingTelemetry(IMeterFactory meters, IRoomGauges rooms)
     {
         _meter = meters.Create(Name);
         _relayed = _meter.CreateCounter<long>("signaling.messages.relayed", "{message}", "Offers, answers and ICE candidates delivered, by kind");
@@ -35,8 +34,8 @@ public sealed class SignalingTelemetry : IDisposable
         _rateLimited = _meter.CreateCounter<long>("signaling.rate_limited", "{call}", "Calls refused by a rate limit");
         _connections = _meter.CreateUpDownCounter<long>("signaling.connections.active", "{connection}", "Open hub connections on this instance");
         _connectionsOpened = _meter.CreateCounter<long>("signaling.connections.opened", "{connection}", "Hub connections opened since start");
-        _meter.CreateObservableGauge("signaling.rooms.active", () => (long)directory.RoomCount, "{room}", "Rooms with an active member on this instance");
-        _meter.CreateObservableGauge("signaling.members.active", () => (long)directory.MemberCount, "{member}", "Active room members on this instance");
+        _meter.CreateObservableGauge("signaling.rooms.active", () => (long)rooms.RoomCount, "{room}", "Rooms with an active member on this instance");
+        _meter.CreateObservableGauge("signaling.members.active", () => (long)rooms.MemberCount, "{member}", "Active room members on this instance");
     }
 
     public void Relayed(string kind, long startTimestamp)
@@ -70,6 +69,16 @@ public sealed class SignalingTelemetry : IDisposable
         Interlocked.Read(ref _activeConnections), Interlocked.Read(ref _openedConnections), Interlocked.Read(ref _relayedTotal));
 
     public void Dispose() => _meter.Dispose();
+}
+
+/// <summary>What the rooms feature reports to the <c>signaling.rooms.active</c> and <c>signaling.members.active</c> gauges.</summary>
+public interface IRoomGauges
+{
+    /// <summary>Rooms with an active member on this instance.</summary>
+    int RoomCount { get; }
+
+    /// <summary>Active room members on this instance.</summary>
+    int MemberCount { get; }
 }
 
 /// <summary>One instance's own figures.</summary>

@@ -1,12 +1,11 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 using Signaling.Contracts;
 using Signaling.Contracts.Relay;
 using Signaling.Hub.Common;
-using Signaling.Hub.Hubs;
+using Signaling.Hub.Connections;
 using Signaling.Hub.Observability;
-using Signaling.Hub.Storage;
 
 namespace Signaling.Hub.Rooms;
 
@@ -19,7 +18,7 @@ namespace Signaling.Hub.Rooms;
 public sealed partial class RelayService(
     RoomDirectory directory,
     ConnectionRegistry connections,
-    IHubContext<SignalingHub, ISignalingClient> hub,
+    ISignalingClients hub,
     IRoomStore store,
     IOptionsMonitor<RoomOptions> options,
     SignalingTelemetry telemetry,

@@ -5,7 +5,6 @@ using Signaling.Contracts.Http;
 using Signaling.Contracts.Rooms;
 using Signaling.Hub.Common;
 using Signaling.Hub.Security;
-using Signaling.Hub.Storage;
 
 namespace Signaling.Hub.Rooms;
 
@@ -100,7 +99,7 @@ public sealed class RoomCatalog(
         var room = await store.GetRoomAsync(roomId);
         if (room is null
             || !caller.MayEnter(roomId)
-            || (caller.RoomScope is not null && !caller.IsInvitedTo(room))
+            || (caller.RoomScope is not null && !caller.IsInvitedTo(room.RoomId, room.CreationId))
             || (room.Org is not null && room.Org != caller.Org && caller.RoomScope != roomId))
         {
             throw new RefusalException(ErrorCodes.RoomNotFound, $"room '{roomId}' does not exist");

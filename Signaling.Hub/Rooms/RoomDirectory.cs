@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using Signaling.Hub.Observability;
 
 namespace Signaling.Hub.Rooms;
 
@@ -8,7 +9,7 @@ namespace Signaling.Hub.Rooms;
 /// addressed without a store round trip. The store stays the source of truth; this is updated
 /// in the same per-room critical section as the store.
 /// </summary>
-public sealed class RoomDirectory
+public sealed class RoomDirectory : IRoomGauges
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string>> _rooms = new(StringComparer.Ordinal);
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Signaling.Contracts.Rooms;
 using Signaling.Hub.Common;
-using Signaling.Hub.Storage;
 
 namespace Signaling.Hub.Rooms;
 

@@ -4,11 +4,9 @@ using Microsoft.Extensions.Options;
 using Signaling.Contracts;
 using Signaling.Contracts.Rooms;
 using Signaling.Hub.Common;
-using Signaling.Hub.Files;
-using Signaling.Hub.Hubs;
+using Signaling.Hub.Connections;
 using Signaling.Hub.Observability;
 using Signaling.Hub.Security;
-using Signaling.Hub.Storage;
 
 namespace Signaling.Hub.Rooms;
 
@@ -18,12 +16,12 @@ public sealed partial class RoomService(
     RoomDirectory directory,
     RoomLocks locks,
     ConnectionRegistry connections,
-    Scaling.ICluster cluster,
-    IHubContext<SignalingHub, ISignalingClient> hub,
+    ISessionHandover handover,
+    ISignalingClients hub,
     IceServerProvider ice,
     IOptionsMonitor<RoomOptions> options,
     InstanceIdentity instance,
-    FileStorage files,
+    IEnumerable<IRoomResources> resources,
     TimeProvider time,
     ILogger<RoomService> logger)
 {
@@ -42,7 +40,7 @@ public sealed partial class RoomService(
         }
 
         var room = await FindOrCreateAsync(roomId, caller);
-        if (caller.RoomScope is not null && !caller.IsInvitedTo(room))
+        if (caller.RoomScope is not null && !caller.IsInvitedTo(room.RoomId, room.CreationId))
         {
             throw RefusalException.Forbidden($"this token was issued for an earlier room '{roomId}', which was deleted; ask for a new one");
         }
@@ -194,7 +192,10 @@ public sealed partial class RoomService(
                 return false;
             }
 
-            files.DeleteRoom(roomId);
+            foreach (var resource in resources)
+            {
+                resource.Release(roomId);
+            }
 
             await hub.Clients.Group(group).RoomClosed(new RoomClosedEvent(roomId, reason));
             foreach (var member in members.Where(m => m is { IsActive: true, ConnectionId: not null }))
@@ -243,7 +244,7 @@ public sealed partial class RoomService(
         else
         {
             // The old session lives on another instance, whose directory would still let it relay.
-            await cluster.SessionReplacedAsync(roomId, peerId, oldConnectionId);
+            await handover.ReplacedAsync(roomId, peerId, oldConnectionId);
         }
 
         var group = GroupNames.Room(roomId);

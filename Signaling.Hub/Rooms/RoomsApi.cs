@@ -1,7 +1,9 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Signaling.Contracts.Http;
 using Signaling.Hub.Common;
+using Signaling.Hub.Observability;
 using Signaling.Hub.Security;
 
 namespace Signaling.Hub.Rooms;
@@ -9,6 +11,23 @@ namespace Signaling.Hub.Rooms;
 /// <summary>The REST half of rooms (<c>/api/rooms</c>).</summary>
 public static class RoomsApi
 {
+    /// <summary>Rooms, membership and relay; the stores come from infrastructure (<c>AddSignalingStorage</c>).</summary>
+    public static WebApplicationBuilder AddRooms(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<RoomOptions>().BindConfiguration(RoomOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<RoomDirectory>();
+        services.AddSingleton<IRoomGauges>(sp => sp.GetRequiredService<RoomDirectory>());
+        services.AddSingleton<RoomLocks>();
+        services.AddSingleton<RoomService>();
+        services.AddSingleton<RelayService>();
+        services.AddSingleton<RoomCatalog>();
+        services.TryAddSingleton<ISessionHandover, LocalSessionHandover>();
+        services.AddSingleton<RoomJanitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<RoomJanitor>());
+        return builder;
+    }
+
     public static RouteGroupBuilder MapRooms(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/rooms")

@@ -1,13 +1,13 @@
 using System.Security.Claims;
 using Signaling.Contracts.Http;
-using Signaling.Hub.Storage;
 
 namespace Signaling.Hub.Security;
 
 /// <summary>
 /// What the service reads from a caller's token, parsed once per connection or request.
-/// <see cref="RoomCreation"/>, on room tokens this service minted, is the <see cref="RoomRecord.CreationId"/>
-/// of the room it was minted for; tokens from an external issuer may scope a room without it.
+/// <see cref="RoomCreation"/>, on room tokens this service minted, is the creation id of the room it
+/// was minted for (a new one each time a room is created under an id); tokens from an external
+/// issuer may scope a room without it.
 /// </summary>
 public sealed record CallerIdentity(string Id, string Name, IReadOnlySet<string> Roles, string? Org, string? RoomScope, string? RoomCreation = null)
 {
@@ -26,9 +26,9 @@ public sealed record CallerIdentity(string Id, string Name, IReadOnlySet<string>
     /// room is deleted, a room created later under the same id (by anyone, in any organization)
     /// is another room, and the old invitation does not open it.
     /// </summary>
-    public bool IsInvitedTo(RoomRecord room) =>
-        string.Equals(RoomScope, room.RoomId, StringComparison.Ordinal)
-        && (RoomCreation is null || string.Equals(RoomCreation, room.CreationId, StringComparison.Ordinal));
+    public bool IsInvitedTo(string roomId, string? creationId) =>
+        string.Equals(RoomScope, roomId, StringComparison.Ordinal)
+        && (RoomCreation is null || string.Equals(RoomCreation, creationId, StringComparison.Ordinal));
 
     public static CallerIdentity From(ClaimsPrincipal user)
     {

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Signaling.Contracts;
 using Signaling.Tests.Infrastructure;
 
 namespace Signaling.Tests.Reliability;

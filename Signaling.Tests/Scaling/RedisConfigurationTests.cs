@@ -1,6 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Signaling.Contracts;
 using Signaling.Contracts.Relay;
-using Signaling.Hub.Scaling;
+using Signaling.Hub.Infrastructure.Redis;
 using Signaling.Tests.Infrastructure;
 
 namespace Signaling.Tests.Scaling;
@@ -22,6 +24,23 @@ public sealed class RedisConfigurationTests
         Assert.Equal(new RelayedSdp("url-call", "alice", "v=0 offer"), await bob.Next<RelayedSdp>(nameof(ISignalingClient.Offer)));
         await bob.Client.Answer(new SdpMessage("url-call", "alice", "v=0 answer"));
         Assert.Equal(new RelayedSdp("url-call", "bob", "v=0 answer"), await alice.Next<RelayedSdp>(nameof(ISignalingClient.Answer)));
+    }
+
+    [Fact]
+    public async Task A_second_stop_after_the_host_was_disposed_completes()
+    {
+        // WebApplicationFactory stops its host twice at once (its own stop and its deferred host's),
+        // and the one that ends first disposes the container, the Redis connection with it, while
+        // the other is still deregistering the instance.
+        var app = new SignalingApplication(new Dictionary<string, string?>
+        {
+            ["Signaling:Redis:ConnectionString"] = (await RedisServer.Shared).ConnectionString,
+            ["Signaling:Redis:KeyPrefix"] = RedisServer.UniquePrefix(),
+        });
+        var heartbeat = app.Services.GetServices<IHostedService>().OfType<RedisHeartbeat>().Single();
+        app.Dispose();
+
+        await heartbeat.StopAsync(CancellationToken.None).WaitAsync(Timeouts.Default);
     }
 
     [Theory]

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Signaling.Contracts;
 using Signaling.Contracts.Relay;
-using Signaling.Hub.Storage;
-using Signaling.Hub.Storage.Redis;
+using Signaling.Hub.Infrastructure.Redis;
+using Signaling.Hub.Rooms;
 using Signaling.Tests.Infrastructure;
 
 namespace Signaling.Tests.Storage;

@@ -1,4 +1,4 @@
-using Signaling.Hub.Storage.Sqlite;
+using Signaling.Hub.Infrastructure.Sqlite;
 
 namespace Signaling.Tests.Storage;
 

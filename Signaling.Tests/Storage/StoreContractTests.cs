@@ -3,10 +3,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Signaling.Contracts.Admin;
 using Signaling.Contracts.Rooms;
-using Signaling.Hub.Scaling;
-using Signaling.Hub.Storage;
-using Signaling.Hub.Storage.Redis;
-using Signaling.Hub.Storage.Sqlite;
+using Signaling.Hub.Admin;
+using Signaling.Hub.Infrastructure.Redis;
+using Signaling.Hub.Infrastructure.Sqlite;
+using Signaling.Hub.Rooms;
 using Signaling.Tests.Infrastructure;
 
 namespace Signaling.Tests.Storage;

@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using System.Runtime.InteropServices;
 using DotNetClient;
 using Signaling.Client;
-using Signaling.Contracts;
 using Signaling.Contracts.Http;
 
 if (args.Contains("--help") || ClientOptions.Parse(args) is not { } options)

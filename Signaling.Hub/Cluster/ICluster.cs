@@ -1,0 +1,35 @@
+using Signaling.Hub.Common;
+using Signaling.Hub.Connections;
+using Signaling.Hub.Observability;
+using ConnectionInfo = Signaling.Contracts.Http.ConnectionInfo;
+
+namespace Signaling.Hub.Cluster;
+
+/// <summary>A live instance as the cluster sees it.</summary>
+/// <param name="InstanceId">The instance's <see cref="InstanceIdentity"/>.</param>
+/// <param name="StartedAt">When it started, unix milliseconds.</param>
+/// <param name="LastBeat">Its last heartbeat, unix milliseconds.</param>
+/// <param name="Load">Its figures at that heartbeat.</param>
+public sealed record InstanceStatus(string InstanceId, long StartedAt, long LastBeat, InstanceLoad Load);
+
+/// <summary>The instances serving this deployment: one process by default, every live one with Redis.</summary>
+public interface ICluster
+{
+    /// <summary>Live instances; this one first.</summary>
+    Task<IReadOnlyList<InstanceStatus>> InstancesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Open hub connections on every live instance, optionally of one organization.</summary>
+    Task<IReadOnlyList<ConnectionInfo>> ConnectionsAsync(string? org, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The embedded deployment: this process is the whole cluster.</summary>
+public sealed class LocalCluster(InstanceIdentity instance, SignalingTelemetry telemetry, ConnectionRegistry connections, TimeProvider time) : ICluster
+{
+    private readonly long _startedAt = time.NowMs();
+
+    public Task<IReadOnlyList<InstanceStatus>> InstancesAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<InstanceStatus>>([new InstanceStatus(instance.Id, _startedAt, time.NowMs(), telemetry.Load)]);
+
+    public Task<IReadOnlyList<ConnectionInfo>> ConnectionsAsync(string? org, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<ConnectionInfo>>(connections.Describe(instance.Id, org));
+}

@@ -1,0 +1,150 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using Signaling.Contracts;
+using Signaling.Contracts.Rooms;
+
+namespace Signaling.Hub.Hubs;
+
+/// <summary>Configuration section <c>Signaling:Shutdown</c>.</summary>
+public sealed class ShutdownOptions
+{
+    public const string Section = "Signaling:Shutdown";
+
+    /// <summary>What clients are told to wait before reconnecting (to another instance or this one restarted).</summary>
+    [Range(0, 600_000, ErrorMessage = "Signaling:Shutdown:ReconnectAfterMs must be between 0 and 600000")]
+    public int ReconnectAfterMs { get; set; } = 5000;
+
+    public string Message { get; set; } = "The server is restarting.";
+}
+
+public static partial class GracefulShutdown
+{
+    /// <summary>How long the goodbye may take before SignalR closes the sockets anyway.</summary>
+    private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(5);
+
+    public static WebApplicationBuilder AddSignalingShutdown(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ShutdownOptions>().BindConfiguration(ShutdownOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        return builder;
+    }
+
+    /// <summary>
+    /// Stopping callbacks run last-registered first, and SignalR closes its connections (abortively)
+    /// from a callback its connection manager registers when it is created; so the manager is created
+    /// here, before ours is registered. Without that, the SIGTERM test lost the goodbye 1 run in 6.
+    /// </summary>
+    public static WebApplication UseSignalingShutdown(this WebApplication app)
+    {
+        var hub = app.Services.GetRequiredService<IHubContext<SignalingHub, ISignalingClient>>();
+        var options = app.Services.GetRequiredService<IOptions<ShutdownOptions>>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GracefulShutdown));
+        var connections = app.Services.GetRequiredService<Connections.ConnectionRegistry>();
+        var transports = new InFlightRequests();
+
+        // A hub request lasts as long as its transport: for WebSockets it ends only after the send loop
+        // has written everything queued to the socket. Counting them tells when the goodbye is on the wire.
+        app.Use(async (context, next) =>
+        {
+            if (!context.Request.Path.StartsWithSegments(Contracts.SignalingRoutes.Hub, StringComparison.Ordinal))
+            {
+                await next(context);
+                return;
+            }
+
+            // Once stopping has begun, a client (typically one reconnecting on its own) would be
+            // accepted after the goodbye went out and then cut off without one: send it elsewhere.
+            if (app.Lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                var seconds = (options.Value.ReconnectAfterMs + 999) / 1000;
+                context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return;
+            }
+
+            transports.Enter();
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                transports.Exit();
+            }
+        });
+
+        // The manager's type is internal; resolving it by name is the only way to create it early.
+        var manager = typeof(Microsoft.AspNetCore.Http.Connections.HttpConnectionDispatcherOptions).Assembly
+            .GetType("Microsoft.AspNetCore.Http.Connections.Internal.HttpConnectionManager");
+        if (manager is null || app.Services.GetService(manager) is null)
+        {
+            LogManagerNotFound(logger);
+        }
+
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            var goodbye = new ServerShutdownEvent(options.Value.Message, options.Value.ReconnectAfterMs);
+            try
+            {
+                // Stopping callbacks are synchronous; a bounded wait keeps a stuck client from holding shutdown.
+                // Closing a connection skips writes still waiting for it, so the goodbye must be written first.
+                if (!hub.Clients.All.ServerShutdown(goodbye).Wait(FlushTimeout))
+                {
+                    LogGoodbyeSlow(logger, FlushTimeout);
+                }
+
+                // The host's own close at shutdown cancels each transport and drops what its send loop
+                // has not written yet; closing through SignalR sends what was queued first. The hub's
+                // OnDisconnectedAsync runs before the transport has drained, so the callback also waits
+                // for the hub requests to end: the SIGTERM test lost the goodbye 1 run in 12 under load
+                // while it waited for the disconnects only. The disconnects let rooms, presence and the
+                // store settle before the host stops.
+                var emptied = connections.WhenEmptyAsync();
+                var drained = transports.WhenIdleAsync();
+                foreach (var session in connections.Sessions)
+                {
+                    session.Abort();
+                }
+
+                var settled = Task.WhenAll(emptied, drained).Wait(FlushTimeout);
+                LogAnnounced(logger, settled);
+            }
+            catch (Exception ex) when (ex is AggregateException or InvalidOperationException)
+            {
+                LogFailed(logger, ex);
+            }
+        });
+        return app;
+    }
+
+    /// <summary>Requests in progress; tells when none is left.</summary>
+    private sealed class InFlightRequests
+    {
+        private readonly Common.EmptiedSignal _idle = new();
+        private int _count;
+
+        public void Enter() => Interlocked.Increment(ref _count);
+
+        public void Exit()
+        {
+            if (Interlocked.Decrement(ref _count) == 0)
+            {
+                _idle.Emptied();
+            }
+        }
+
+        public Task WhenIdleAsync() => _idle.WhenEmptyAsync(() => Volatile.Read(ref _count) == 0);
+    }
+
+    [LoggerMessage(LogLevel.Information, "Told connected clients the server is stopping and closed their connections (all closed and settled: {Settled})")]
+    private static partial void LogAnnounced(ILogger logger, bool settled);
+
+    [LoggerMessage(LogLevel.Warning, "ServerShutdown was not written to every connection within {Timeout}; closing anyway")]
+    private static partial void LogGoodbyeSlow(ILogger logger, TimeSpan timeout);
+
+    [LoggerMessage(LogLevel.Warning, "SignalR's connection manager was not found: clients may miss ServerShutdown at stop")]
+    private static partial void LogManagerNotFound(ILogger logger);
+
+    [LoggerMessage(LogLevel.Warning, "Could not tell every client the server is stopping")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}
