@@ -20,6 +20,17 @@ if ! command -v redis-server >/dev/null 2>&1; then
   ($sudo_cmd service redis-server stop >/dev/null 2>&1 || true)
 fi
 redis-server --version
+# The load-balancer tests run deploy/haproxy/signaling.cfg in a real haproxy (in the foreground on a
+# free loopback port, stopped by its recorded PID); install the Debian package when it is missing.
+haproxy_bin=$(command -v haproxy || echo /usr/sbin/haproxy)
+if [ ! -x "$haproxy_bin" ]; then
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq haproxy >/dev/null
+  # The package may start a system-wide service with /etc/haproxy/haproxy.cfg; the tests never use it.
+  ($sudo_cmd service haproxy stop >/dev/null 2>&1 || true)
+fi
+"$haproxy_bin" -v | sed -n 1p
 
 echo "== build"
 dotnet build Signaling.sln -c Release -warnaserror 2>&1 | tail -n 3
