@@ -13,7 +13,8 @@ namespace Signaling.Hub.Files;
 
 /// <summary>Uploads by active members, checked by content, linked to the uploader; downloads by members only.</summary>
 public sealed class FileService(
-    IRoomStore store,
+    IMemberStore members,
+    IFileRecords records,
     FileStorage storage,
     IOptions<FileOptions> options,
     ISignalingClients hub,
@@ -22,7 +23,7 @@ public sealed class FileService(
     public async Task<SharedFile> UploadAsync(CallerIdentity caller, string roomId, HttpRequest request, CancellationToken cancellationToken)
     {
         Validate.Id(roomId, "roomId");
-        if (!caller.MayEnter(roomId) || await store.GetMemberAsync(roomId, caller.Id, cancellationToken) is not { IsActive: true })
+        if (!caller.MayEnter(roomId) || await members.GetMemberAsync(roomId, caller.Id, cancellationToken) is not { IsActive: true })
         {
             throw RefusalException.Forbidden($"only active members of room '{roomId}' may upload to it");
         }
@@ -41,7 +42,7 @@ public sealed class FileService(
         var fileId = "f-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var file = new SharedFile(fileId, fileName, contentType, content.Length, time.NowMs(), $"/api/files/{fileId}");
         await storage.WriteAsync(roomId, fileId, content, cancellationToken);
-        var member = await store.AddFileAsync(roomId, caller.Id, file, cancellationToken);
+        var member = await records.AddFileAsync(roomId, caller.Id, file, cancellationToken);
         if (member is null)
         {
             storage.Delete(roomId, fileId);
@@ -56,13 +57,13 @@ public sealed class FileService(
     public async Task<(StoredFile File, string Path)?> OpenAsync(CallerIdentity caller, string fileId)
     {
         Validate.Id(fileId, "fileId");
-        if (await store.GetFileAsync(fileId) is not { } stored)
+        if (await records.GetFileAsync(fileId) is not { } stored)
         {
             return null;
         }
 
         // Members who left keep access to what was shared while they were there.
-        if (!caller.MayEnter(stored.RoomId) || await store.GetMemberAsync(stored.RoomId, caller.Id) is null)
+        if (!caller.MayEnter(stored.RoomId) || await members.GetMemberAsync(stored.RoomId, caller.Id) is null)
         {
             throw RefusalException.Forbidden("only members of the file's room may download it");
         }

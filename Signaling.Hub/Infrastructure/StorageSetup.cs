@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Signaling.Hub.Admin;
 using Signaling.Hub.Common;
+using Signaling.Hub.Files;
 using Signaling.Hub.Infrastructure.Redis;
 using Signaling.Hub.Infrastructure.Sqlite;
 using Signaling.Hub.Observability;
@@ -25,7 +26,10 @@ public static class StorageSetup
         var services = builder.Services;
         if (string.Equals(builder.Configuration[$"{StorageOptions.Section}:{nameof(StorageOptions.Provider)}"], "Redis", StringComparison.Ordinal))
         {
-            services.AddSingleton<IRoomStore, RedisRoomStore>();
+            services.AddSingleton<RedisRoomStore>();
+            services.AddSingleton<IRoomStore>(sp => sp.GetRequiredService<RedisRoomStore>());
+            services.AddSingleton<IMemberStore>(sp => sp.GetRequiredService<RedisRoomStore>());
+            services.AddSingleton<IFileRecords>(sp => sp.GetRequiredService<RedisRoomStore>());
             services.AddSingleton<IClientStore, RedisClientStore>();
             services.AddSingleton<IConnectRequestStore, RedisConnectRequestStore>();
             services.AddSingleton<IAdminInboxStore, RedisAdminInboxStore>();
@@ -38,7 +42,10 @@ public static class StorageSetup
                 var root = sp.GetRequiredService<IHostEnvironment>().ContentRootPath;
                 return new SqliteDatabase(Path.Combine(root, options.Sqlite.Path));
             });
-            services.AddSingleton<IRoomStore, SqliteRoomStore>();
+            services.AddSingleton<SqliteRoomStore>();
+            services.AddSingleton<IRoomStore>(sp => sp.GetRequiredService<SqliteRoomStore>());
+            services.AddSingleton<IMemberStore>(sp => sp.GetRequiredService<SqliteRoomStore>());
+            services.AddSingleton<IFileRecords>(sp => sp.GetRequiredService<SqliteRoomStore>());
             services.AddSingleton<IClientStore, SqliteClientStore>();
             services.AddSingleton<IConnectRequestStore, SqliteConnectRequestStore>();
             services.AddSingleton<IAdminInboxStore, SqliteAdminInboxStore>();
@@ -59,7 +66,7 @@ public static class StorageSetup
 /// belong to live instances; survivors clean up after dead ones.
 /// </remarks>
 internal sealed partial class SqliteRecovery(
-    IRoomStore rooms,
+    IMemberStore members,
     IClientStore clients,
     IAdminInboxStore admins,
     TimeProvider time,
@@ -67,7 +74,7 @@ internal sealed partial class SqliteRecovery(
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var stale = await rooms.DeactivateInstanceAsync(null, time.NowMs(), cancellationToken);
+        var stale = await members.DeactivateInstanceAsync(null, time.NowMs(), cancellationToken);
         var offline = await clients.RemoveInstanceConnectionsAsync(null, time.NowMs(), cancellationToken);
         await admins.RemoveInstanceConnectionsAsync(null, cancellationToken);
         if (stale.Count + offline.Count > 0)

@@ -3,10 +3,7 @@ using Signaling.Contracts.Rooms;
 
 namespace Signaling.Hub.Rooms;
 
-/// <summary>
-/// Rooms and their members, shared by every instance. Operations that two instances may race
-/// on (joins against capacity, leaves against a newer session) are atomic in every implementation.
-/// </summary>
+/// <summary>Rooms as resources, shared by every instance: create, find, list, expire, delete.</summary>
 public interface IRoomStore
 {
     Task<RoomRecord?> GetRoomAsync(string roomId, CancellationToken cancellationToken = default);
@@ -14,6 +11,28 @@ public interface IRoomStore
     /// <summary>Creates <paramref name="room"/> unless a room with its id exists; returns the stored room either way.</summary>
     Task<RoomRecord> GetOrCreateRoomAsync(RoomRecord room, CancellationToken cancellationToken = default);
 
+    /// <summary>Rooms of one organization (<see langword="null"/>: rooms created without one), oldest first.</summary>
+    Task<(IReadOnlyList<RoomRecord> Items, int Total)> ListRoomsAsync(string? org, int offset, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the room and all its members; false when it did not exist.</summary>
+    Task<bool> DeleteRoomAsync(string roomId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Rooms past their maximum duration at <paramref name="now"/>, and rooms with no active member
+    /// whose last activity is at or before <paramref name="idleBefore"/>.
+    /// </summary>
+    Task<IReadOnlyList<RoomRecord>> FindExpiredRoomsAsync(long idleBefore, long now, CancellationToken cancellationToken = default);
+
+    /// <summary>Rooms, rooms with an active member, and active members, across the cluster.</summary>
+    Task<RoomCounts> CountAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// Members of rooms, shared by every instance. Operations that two instances may race on (joins
+/// against capacity, leaves against a newer session) are atomic in every implementation.
+/// </summary>
+public interface IMemberStore
+{
     /// <summary>Makes the identity an active member unless the room is full (the identity's own earlier session does not count).</summary>
     Task<JoinOutcome> JoinAsync(JoinCommand command, CancellationToken cancellationToken = default);
 
@@ -35,23 +54,6 @@ public interface IRoomStore
         long now,
         CancellationToken cancellationToken = default);
 
-    /// <summary>Rooms of one organization (<see langword="null"/>: rooms created without one), oldest first.</summary>
-    Task<(IReadOnlyList<RoomRecord> Items, int Total)> ListRoomsAsync(string? org, int offset, int limit, CancellationToken cancellationToken = default);
-
-    /// <summary>Removes the room and all its members; false when it did not exist.</summary>
-    Task<bool> DeleteRoomAsync(string roomId, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Rooms past their maximum duration at <paramref name="now"/>, and rooms with no active member
-    /// whose last activity is at or before <paramref name="idleBefore"/>.
-    /// </summary>
-    Task<IReadOnlyList<RoomRecord>> FindExpiredRoomsAsync(long idleBefore, long now, CancellationToken cancellationToken = default);
-
-    /// <summary>Links an uploaded file to an active member; null when the member is not active.</summary>
-    Task<MemberRecord?> AddFileAsync(string roomId, string peerId, SharedFile file, CancellationToken cancellationToken = default);
-
-    Task<StoredFile?> GetFileAsync(string fileId, CancellationToken cancellationToken = default);
-
     Task<MemberRecord?> GetMemberAsync(string roomId, string peerId, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<MemberRecord>> GetMembersAsync(string roomId, CancellationToken cancellationToken = default);
@@ -70,9 +72,6 @@ public interface IRoomStore
     /// null): their connections died with a process that could not say so.
     /// </summary>
     Task<IReadOnlyList<MemberRecord>> DeactivateInstanceAsync(string? instanceId, long now, CancellationToken cancellationToken = default);
-
-    /// <summary>Rooms, rooms with an active member, and active members, across the cluster.</summary>
-    Task<RoomCounts> CountAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>Where an active member is held: its connection and the instance that holds that connection.</summary>

@@ -19,7 +19,7 @@ public sealed partial class RelayService(
     RoomDirectory directory,
     ConnectionRegistry connections,
     ISignalingClients hub,
-    IRoomStore store,
+    IMemberStore members,
     IOptionsMonitor<RoomOptions> options,
     SignalingTelemetry telemetry,
     ILogger<RelayService> logger)
@@ -124,7 +124,7 @@ public sealed partial class RelayService(
         using var deadline = new CancellationTokenSource(timeout);
         try
         {
-            var route = await store.FindRouteAsync(roomId, toPeerId, deadline.Token).WaitAsync(deadline.Token)
+            var route = await members.FindRouteAsync(roomId, toPeerId, deadline.Token).WaitAsync(deadline.Token)
                 ?? throw new RefusalException(ErrorCodes.PeerNotFound, $"peer '{toPeerId}' is not an active member of room '{roomId}'");
             deadline.Token.ThrowIfCancellationRequested();
             await send(hub.Clients.Client(route.ConnectionId)).WaitAsync(deadline.Token);

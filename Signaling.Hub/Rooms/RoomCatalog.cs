@@ -11,6 +11,7 @@ namespace Signaling.Hub.Rooms;
 /// <summary>Rooms as resources: create, list, describe, delete, and invite with room tokens.</summary>
 public sealed class RoomCatalog(
     IRoomStore store,
+    IMemberStore members,
     RoomService rooms,
     TokenIssuer tokens,
     IOptionsMonitor<RoomOptions> options,
@@ -64,10 +65,10 @@ public sealed class RoomCatalog(
     public async Task<RoomDetails> DescribeAsync(CallerIdentity caller, string roomId)
     {
         var room = await VisibleRoomAsync(caller, roomId);
-        var members = await store.GetMembersAsync(roomId);
+        var listed = await members.GetMembersAsync(roomId);
         return new RoomDetails(
             room.RoomId, room.Name, room.Type, room.MaxParticipants, room.Settings, room.CreatedAt, room.CreatedBy,
-            rooms.ModeFor(members.Count(m => m.IsActive)), members.Select(m => m.ToPeerInfo()).ToList());
+            rooms.ModeFor(listed.Count(m => m.IsActive)), listed.Select(m => m.ToPeerInfo()).ToList());
     }
 
     public async Task DeleteAsync(CallerIdentity caller, string roomId)

@@ -78,8 +78,5 @@ public sealed record JoinOutcome(
     public int ActiveCount => Members.Count(m => m.IsActive);
 }
 
-/// <summary>A file's description with the room and member it belongs to.</summary>
-public sealed record StoredFile(SharedFile File, string RoomId, string UploadedBy);
-
 /// <summary>Room figures for <c>GET /api/stats</c>.</summary>
 public sealed record RoomCounts(long Rooms, long ActiveRooms, long ActiveMembers);

@@ -13,6 +13,7 @@ namespace Signaling.Hub.Rooms;
 /// <summary>Room membership: join, leave, disconnect and member updates, with their broadcasts.</summary>
 public sealed partial class RoomService(
     IRoomStore store,
+    IMemberStore members,
     RoomDirectory directory,
     RoomLocks locks,
     ConnectionRegistry connections,
@@ -60,7 +61,7 @@ public sealed partial class RoomService(
         JoinOutcome outcome;
         using (await locks.AcquireAsync(roomId))
         {
-            outcome = await store.JoinAsync(new JoinCommand(
+            outcome = await members.JoinAsync(new JoinCommand(
                 roomId, caller.Id, displayName, media, userData, session.ConnectionId, instance.Id, time.NowMs()));
             switch (outcome.Status)
             {
@@ -123,11 +124,11 @@ public sealed partial class RoomService(
             var userData = patch;
             if (patch is not null)
             {
-                var current = await store.GetMemberAsync(roomId, session.Caller.Id);
+                var current = await members.GetMemberAsync(roomId, session.Caller.Id);
                 userData = UserDataRules.Check(UserDataRules.Merge(current?.UserData ?? new Dictionary<string, JsonElement>(), patch));
             }
 
-            updated = await store.UpdateMemberAsync(roomId, session.Caller.Id, session.ConnectionId, mediaState, userData, time.NowMs())
+            updated = await members.UpdateMemberAsync(roomId, session.Caller.Id, session.ConnectionId, mediaState, userData, time.NowMs())
                 ?? throw new RefusalException(ErrorCodes.NotInRoom, $"not an active member of room '{roomId}'");
         }
 
@@ -186,7 +187,7 @@ public sealed partial class RoomService(
         var group = GroupNames.Room(roomId);
         using (await locks.AcquireAsync(roomId))
         {
-            var members = await store.GetMembersAsync(roomId);
+            var closing = await members.GetMembersAsync(roomId);
             if (!await store.DeleteRoomAsync(roomId))
             {
                 return false;
@@ -198,7 +199,7 @@ public sealed partial class RoomService(
             }
 
             await hub.Clients.Group(group).RoomClosed(new RoomClosedEvent(roomId, reason));
-            foreach (var member in members.Where(m => m is { IsActive: true, ConnectionId: not null }))
+            foreach (var member in closing.Where(m => m is { IsActive: true, ConnectionId: not null }))
             {
                 directory.Remove(roomId, member.PeerId, member.ConnectionId!);
                 connections.Find(member.ConnectionId!)?.Rooms.TryRemove(roomId, out _);
@@ -220,7 +221,7 @@ public sealed partial class RoomService(
         {
             session.Rooms.TryRemove(roomId, out _);
             directory.Remove(roomId, session.Caller.Id, session.ConnectionId);
-            var left = await store.LeaveAsync(roomId, session.Caller.Id, session.ConnectionId, time.NowMs());
+            var left = await members.LeaveAsync(roomId, session.Caller.Id, session.ConnectionId, time.NowMs());
             if (left is null)
             {
                 return false;

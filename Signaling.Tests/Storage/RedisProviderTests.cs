@@ -27,7 +27,7 @@ public sealed class RedisProviderTests
         Assert.Equal(new RelayedSdp("call", "alice", "v=0 offer"), await bob.Next<RelayedSdp>(nameof(ISignalingClient.Offer)));
 
         // The membership that authorized the relay lives in Redis, not in a SQLite file.
-        var rooms = app.Services.GetRequiredService<IRoomStore>();
+        var rooms = app.Services.GetRequiredService<IMemberStore>();
         Assert.IsType<RedisRoomStore>(rooms);
         var members = await rooms.GetMembersAsync("call");
         Assert.Equal(["alice", "bob"], members.Where(m => m.IsActive).Select(m => m.PeerId).Order());

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Signaling.Contracts.Admin;
 using Signaling.Contracts.Rooms;
 using Signaling.Hub.Admin;
+using Signaling.Hub.Files;
 using Signaling.Hub.Infrastructure.Redis;
 using Signaling.Hub.Infrastructure.Sqlite;
 using Signaling.Hub.Rooms;
@@ -12,7 +13,12 @@ using Signaling.Tests.Infrastructure;
 namespace Signaling.Tests.Storage;
 
 /// <summary>The four store interfaces as one implementation provides them.</summary>
-public sealed record Stores(IRoomStore Rooms, IClientStore Clients, IConnectRequestStore Requests, IAdminInboxStore Admins);
+public sealed record Stores(IRoomStore Rooms, IMemberStore Members, IFileRecords Files, IClientStore Clients, IConnectRequestStore Requests, IAdminInboxStore Admins)
+{
+    /// <summary>One room store serves the three ports, as it does in the app.</summary>
+    public static Stores Of<TRoomStore>(TRoomStore rooms, IClientStore clients, IConnectRequestStore requests, IAdminInboxStore admins)
+        where TRoomStore : IRoomStore, IMemberStore, IFileRecords => new(rooms, rooms, rooms, clients, requests, admins);
+}
 
 /// <summary>
 /// The behaviour every store implementation must share; each subclass runs it against one
@@ -24,6 +30,10 @@ public abstract class StoreContractTests : IAsyncLifetime
     private Stores? _stores;
 
     private IRoomStore Rooms => _stores!.Rooms;
+
+    private IMemberStore Members => _stores!.Members;
+
+    private IFileRecords Files => _stores!.Files;
 
     private IClientStore Clients => _stores!.Clients;
 
@@ -56,21 +66,21 @@ public abstract class StoreContractTests : IAsyncLifetime
     [Fact]
     public async Task Join_of_an_unknown_room_reports_RoomNotFound()
     {
-        var outcome = await Rooms.JoinAsync(Join("nowhere", "alice", "c1"));
+        var outcome = await Members.JoinAsync(Join("nowhere", "alice", "c1"));
         Assert.Equal(JoinStatus.RoomNotFound, outcome.Status);
         Assert.Null(outcome.Member);
-        Assert.Null(await Rooms.GetMemberAsync("nowhere", "alice"));
+        Assert.Null(await Members.GetMemberAsync("nowhere", "alice"));
     }
 
     [Fact]
     public async Task Ten_concurrent_joins_of_a_room_for_two_let_exactly_two_in()
     {
         await Rooms.GetOrCreateRoomAsync(Room("r", max: 2));
-        var outcomes = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => Task.Run(() => Rooms.JoinAsync(Join("r", $"peer{i}", $"conn{i}")))));
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => Task.Run(() => Members.JoinAsync(Join("r", $"peer{i}", $"conn{i}")))));
 
         Assert.Equal(2, outcomes.Count(o => o.Status == JoinStatus.Joined));
         Assert.Equal(8, outcomes.Count(o => o.Status == JoinStatus.RoomFull));
-        var members = await Rooms.GetMembersAsync("r");
+        var members = await Members.GetMembersAsync("r");
         Assert.Equal(2, members.Count(m => m.IsActive));
         Assert.Equal(
             outcomes.Where(o => o.Status == JoinStatus.Joined).Select(o => o.Member!.PeerId).Order(),
@@ -82,18 +92,18 @@ public abstract class StoreContractTests : IAsyncLifetime
     public async Task A_full_room_refuses_and_names_the_members_that_filled_it()
     {
         await Rooms.GetOrCreateRoomAsync(Room("r", max: 1));
-        await Rooms.JoinAsync(Join("r", "alice", "c1"));
+        await Members.JoinAsync(Join("r", "alice", "c1"));
 
-        var refused = await Rooms.JoinAsync(Join("r", "bob", "c2"));
+        var refused = await Members.JoinAsync(Join("r", "bob", "c2"));
         Assert.Equal(JoinStatus.RoomFull, refused.Status);
         Assert.False(refused.Reconnected);
         Assert.Null(refused.Member);
         Assert.Equal(["alice"], refused.Members.Select(m => m.PeerId));
-        Assert.Null(await Rooms.GetMemberAsync("r", "bob"));
+        Assert.Null(await Members.GetMemberAsync("r", "bob"));
 
         // An inactive member does not fill the room.
-        await Rooms.LeaveAsync("r", "alice", "c1", T0 + 1);
-        Assert.Equal(JoinStatus.Joined, (await Rooms.JoinAsync(Join("r", "bob", "c2"))).Status);
+        await Members.LeaveAsync("r", "alice", "c1", T0 + 1);
+        Assert.Equal(JoinStatus.Joined, (await Members.JoinAsync(Join("r", "bob", "c2"))).Status);
     }
 
     [Fact]
@@ -101,13 +111,13 @@ public abstract class StoreContractTests : IAsyncLifetime
     {
         await Rooms.GetOrCreateRoomAsync(Room("r", max: 1));
         var data = new Dictionary<string, JsonElement> { ["role"] = Json("\"host\"") };
-        var first = await Rooms.JoinAsync(Join("r", "alice", "c1", userData: data));
+        var first = await Members.JoinAsync(Join("r", "alice", "c1", userData: data));
         Assert.Equal(JoinStatus.Joined, first.Status);
         Assert.False(first.Reconnected);
         Assert.Null(first.ReplacedConnectionId);
         Assert.Equal(1, first.ActiveCount);
 
-        var second = await Rooms.JoinAsync(Join("r", "alice", "c2", instance: "i2", now: T0 + 10));
+        var second = await Members.JoinAsync(Join("r", "alice", "c2", instance: "i2", now: T0 + 10));
         Assert.Equal(JoinStatus.Joined, second.Status);
         Assert.True(second.Reconnected);
         Assert.Equal("c1", second.ReplacedConnectionId);
@@ -119,8 +129,8 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(new RoomCounts(1, 1, 1), await Rooms.CountAsync());
 
         // Rejoining after leaving is a reconnection with nothing replaced.
-        await Rooms.LeaveAsync("r", "alice", "c2", T0 + 20);
-        var third = await Rooms.JoinAsync(Join("r", "alice", "c3", now: T0 + 30));
+        await Members.LeaveAsync("r", "alice", "c2", T0 + 20);
+        var third = await Members.JoinAsync(Join("r", "alice", "c3", now: T0 + 30));
         Assert.True(third.Reconnected);
         Assert.Null(third.ReplacedConnectionId);
     }
@@ -129,23 +139,23 @@ public abstract class StoreContractTests : IAsyncLifetime
     public async Task Leave_from_a_replaced_connection_does_nothing()
     {
         await Rooms.GetOrCreateRoomAsync(Room("r"));
-        await Rooms.JoinAsync(Join("r", "alice", "c1"));
-        await Rooms.JoinAsync(Join("r", "alice", "c2"));
+        await Members.JoinAsync(Join("r", "alice", "c1"));
+        await Members.JoinAsync(Join("r", "alice", "c2"));
 
-        Assert.Null(await Rooms.LeaveAsync("r", "alice", "c1", T0 + 5));
-        var member = await Rooms.GetMemberAsync("r", "alice");
+        Assert.Null(await Members.LeaveAsync("r", "alice", "c1", T0 + 5));
+        var member = await Members.GetMemberAsync("r", "alice");
         Assert.True(member!.IsActive);
         Assert.Equal("c2", member.ConnectionId);
 
-        var left = await Rooms.LeaveAsync("r", "alice", "c2", T0 + 7);
+        var left = await Members.LeaveAsync("r", "alice", "c2", T0 + 7);
         Assert.NotNull(left);
         Assert.False(left.IsActive);
         Assert.Equal(T0 + 7, left.LastSeen);
         Assert.Null(left.ConnectionId);
         Assert.Null(left.InstanceId);
-        Assert.Equal(left, await Rooms.GetMemberAsync("r", "alice"), MemberComparer.Instance);
-        Assert.Null(await Rooms.LeaveAsync("r", "alice", "c2", T0 + 8));
-        Assert.Null(await Rooms.LeaveAsync("r", "nobody", "c9", T0 + 8));
+        Assert.Equal(left, await Members.GetMemberAsync("r", "alice"), MemberComparer.Instance);
+        Assert.Null(await Members.LeaveAsync("r", "alice", "c2", T0 + 8));
+        Assert.Null(await Members.LeaveAsync("r", "nobody", "c9", T0 + 8));
         Assert.Equal(new RoomCounts(1, 0, 0), await Rooms.CountAsync());
     }
 
@@ -154,26 +164,26 @@ public abstract class StoreContractTests : IAsyncLifetime
     {
         await Rooms.GetOrCreateRoomAsync(Room("r"));
         var data = new Dictionary<string, JsonElement> { ["n"] = Json("{\"deep\":[1,2.50,12345678901234567890]}") };
-        await Rooms.JoinAsync(Join("r", "alice", "c1", userData: data));
+        await Members.JoinAsync(Join("r", "alice", "c1", userData: data));
 
-        Assert.Null(await Rooms.UpdateMemberAsync("r", "alice", "other", new MediaState(true, true, true), null, T0 + 1));
-        Assert.Null(await Rooms.UpdateMemberAsync("r", "bob", "c1", new MediaState(true), null, T0 + 1));
+        Assert.Null(await Members.UpdateMemberAsync("r", "alice", "other", new MediaState(true, true, true), null, T0 + 1));
+        Assert.Null(await Members.UpdateMemberAsync("r", "bob", "c1", new MediaState(true), null, T0 + 1));
 
-        var media = await Rooms.UpdateMemberAsync("r", "alice", "c1", new MediaState(Audio: true, Screen: true), null, T0 + 2);
+        var media = await Members.UpdateMemberAsync("r", "alice", "c1", new MediaState(Audio: true, Screen: true), null, T0 + 2);
         Assert.Equal(new MediaState(true, false, true), media!.MediaState);
         Assert.Equal(T0 + 2, media.LastSeen);
         Assert.Equal("{\"deep\":[1,2.50,12345678901234567890]}", media.UserData["n"].GetRawText());
 
         var replacement = new Dictionary<string, JsonElement> { ["x"] = Json("true") };
-        var updated = await Rooms.UpdateMemberAsync("r", "alice", "c1", null, replacement, T0 + 3);
+        var updated = await Members.UpdateMemberAsync("r", "alice", "c1", null, replacement, T0 + 3);
         Assert.Equal(new MediaState(true, false, true), updated!.MediaState);
         Assert.Equal(["x"], updated.UserData.Keys);
 
-        var stored = await Rooms.GetMemberAsync("r", "alice");
+        var stored = await Members.GetMemberAsync("r", "alice");
         Assert.Equal(updated, stored, MemberComparer.Instance);
 
-        await Rooms.LeaveAsync("r", "alice", "c1", T0 + 4);
-        Assert.Null(await Rooms.UpdateMemberAsync("r", "alice", "c1", new MediaState(), null, T0 + 5));
+        await Members.LeaveAsync("r", "alice", "c1", T0 + 4);
+        Assert.Null(await Members.UpdateMemberAsync("r", "alice", "c1", new MediaState(), null, T0 + 5));
     }
 
     [Fact]
@@ -181,13 +191,13 @@ public abstract class StoreContractTests : IAsyncLifetime
     {
         await Rooms.GetOrCreateRoomAsync(Room("r1"));
         await Rooms.GetOrCreateRoomAsync(Room("r2"));
-        await Rooms.JoinAsync(Join("r1", "a", "ca", instance: "i1"));
-        await Rooms.JoinAsync(Join("r1", "b", "cb", instance: "i2"));
-        await Rooms.JoinAsync(Join("r2", "c", "cc", instance: "i1"));
-        await Rooms.JoinAsync(Join("r2", "d", "cd", instance: "i1"));
-        await Rooms.LeaveAsync("r2", "d", "cd", T0 + 1);
+        await Members.JoinAsync(Join("r1", "a", "ca", instance: "i1"));
+        await Members.JoinAsync(Join("r1", "b", "cb", instance: "i2"));
+        await Members.JoinAsync(Join("r2", "c", "cc", instance: "i1"));
+        await Members.JoinAsync(Join("r2", "d", "cd", instance: "i1"));
+        await Members.LeaveAsync("r2", "d", "cd", T0 + 1);
 
-        var stale = await Rooms.DeactivateInstanceAsync("i1", T0 + 50);
+        var stale = await Members.DeactivateInstanceAsync("i1", T0 + 50);
         Assert.Equal(["a", "c"], stale.Select(m => m.PeerId).Order());
         Assert.All(stale, m =>
         {
@@ -196,15 +206,15 @@ public abstract class StoreContractTests : IAsyncLifetime
             Assert.Null(m.ConnectionId);
             Assert.Null(m.InstanceId);
         });
-        Assert.False((await Rooms.GetMemberAsync("r1", "a"))!.IsActive);
-        Assert.True((await Rooms.GetMemberAsync("r1", "b"))!.IsActive);
-        Assert.Equal(T0 + 1, (await Rooms.GetMemberAsync("r2", "d"))!.LastSeen);
+        Assert.False((await Members.GetMemberAsync("r1", "a"))!.IsActive);
+        Assert.True((await Members.GetMemberAsync("r1", "b"))!.IsActive);
+        Assert.Equal(T0 + 1, (await Members.GetMemberAsync("r2", "d"))!.LastSeen);
         Assert.Equal(new RoomCounts(2, 1, 1), await Rooms.CountAsync());
-        Assert.Empty(await Rooms.DeactivateInstanceAsync("i1", T0 + 60));
+        Assert.Empty(await Members.DeactivateInstanceAsync("i1", T0 + 60));
 
         // The instance joins again after recovery; its new membership is found again.
-        await Rooms.JoinAsync(Join("r2", "c", "cc2", instance: "i1"));
-        var all = await Rooms.DeactivateInstanceAsync(null, T0 + 70);
+        await Members.JoinAsync(Join("r2", "c", "cc2", instance: "i1"));
+        var all = await Members.DeactivateInstanceAsync(null, T0 + 70);
         Assert.Equal(["b", "c"], all.Select(m => m.PeerId).Order());
         Assert.Equal(new RoomCounts(2, 0, 0), await Rooms.CountAsync());
     }
@@ -213,15 +223,15 @@ public abstract class StoreContractTests : IAsyncLifetime
     public async Task Members_are_listed_by_join_time_then_peer_id()
     {
         await Rooms.GetOrCreateRoomAsync(Room("r"));
-        await Rooms.JoinAsync(Join("r", "zed", "c1", now: T0 + 1));
-        await Rooms.JoinAsync(Join("r", "bob", "c2", now: T0 + 2));
-        await Rooms.JoinAsync(Join("r", "amy", "c3", now: T0 + 2));
-        await Rooms.JoinAsync(Join("r", "cat", "c4", now: T0 + 0));
+        await Members.JoinAsync(Join("r", "zed", "c1", now: T0 + 1));
+        await Members.JoinAsync(Join("r", "bob", "c2", now: T0 + 2));
+        await Members.JoinAsync(Join("r", "amy", "c3", now: T0 + 2));
+        await Members.JoinAsync(Join("r", "cat", "c4", now: T0 + 0));
 
-        Assert.Equal(["cat", "zed", "amy", "bob"], (await Rooms.GetMembersAsync("r")).Select(m => m.PeerId));
-        var last = await Rooms.JoinAsync(Join("r", "eve", "c5", now: T0 + 3));
+        Assert.Equal(["cat", "zed", "amy", "bob"], (await Members.GetMembersAsync("r")).Select(m => m.PeerId));
+        var last = await Members.JoinAsync(Join("r", "eve", "c5", now: T0 + 3));
         Assert.Equal(["cat", "zed", "amy", "bob", "eve"], last.Members.Select(m => m.PeerId));
-        Assert.Empty(await Rooms.GetMembersAsync("none"));
+        Assert.Empty(await Members.GetMembersAsync("none"));
     }
 
     [Fact]
@@ -256,52 +266,52 @@ public abstract class StoreContractTests : IAsyncLifetime
     public async Task Deleting_a_room_removes_its_members_and_files()
     {
         await Rooms.GetOrCreateRoomAsync(Room("r", org: "acme"));
-        await Rooms.JoinAsync(Join("r", "alice", "c1", instance: "i1"));
-        await Rooms.JoinAsync(Join("r", "bob", "c2", instance: "i1"));
-        await Rooms.AddFileAsync("r", "alice", File("f1"));
+        await Members.JoinAsync(Join("r", "alice", "c1", instance: "i1"));
+        await Members.JoinAsync(Join("r", "bob", "c2", instance: "i1"));
+        await Files.AddFileAsync("r", "alice", File("f1"));
         await Rooms.GetOrCreateRoomAsync(Room("keep", org: "acme"));
-        await Rooms.JoinAsync(Join("keep", "carol", "c3", instance: "i1"));
+        await Members.JoinAsync(Join("keep", "carol", "c3", instance: "i1"));
 
         Assert.True(await Rooms.DeleteRoomAsync("r"));
         Assert.False(await Rooms.DeleteRoomAsync("r"));
         Assert.False(await Rooms.DeleteRoomAsync("never"));
         Assert.Null(await Rooms.GetRoomAsync("r"));
-        Assert.Null(await Rooms.GetMemberAsync("r", "alice"));
-        Assert.Empty(await Rooms.GetMembersAsync("r"));
-        Assert.Null(await Rooms.GetFileAsync("f1"));
+        Assert.Null(await Members.GetMemberAsync("r", "alice"));
+        Assert.Empty(await Members.GetMembersAsync("r"));
+        Assert.Null(await Files.GetFileAsync("f1"));
         Assert.Equal(["keep"], (await Rooms.ListRoomsAsync("acme", 0, 10)).Items.Select(r => r.RoomId));
         Assert.Equal(new RoomCounts(1, 1, 1), await Rooms.CountAsync());
-        Assert.Equal(JoinStatus.RoomNotFound, (await Rooms.JoinAsync(Join("r", "alice", "c1"))).Status);
+        Assert.Equal(JoinStatus.RoomNotFound, (await Members.JoinAsync(Join("r", "alice", "c1"))).Status);
 
         // Recovery of the instance finds only the member of the room that still exists.
-        Assert.Equal(["carol"], (await Rooms.DeactivateInstanceAsync("i1", T0 + 5)).Select(m => m.PeerId));
+        Assert.Equal(["carol"], (await Members.DeactivateInstanceAsync("i1", T0 + 5)).Select(m => m.PeerId));
 
         // A room created again under the same id starts empty, and is told apart by its creation id.
         var again = await Rooms.GetOrCreateRoomAsync(Room("r", org: "acme") with { CreationId = "second" });
         Assert.Equal("second", again.CreationId);
         Assert.Equal("second", (await Rooms.GetRoomAsync("r"))!.CreationId);
-        Assert.Empty(await Rooms.GetMembersAsync("r"));
-        Assert.False((await Rooms.JoinAsync(Join("r", "alice", "c9"))).Reconnected);
+        Assert.Empty(await Members.GetMembersAsync("r"));
+        Assert.False((await Members.JoinAsync(Join("r", "alice", "c9"))).Reconnected);
     }
 
     [Fact]
     public async Task Expired_rooms_are_those_past_their_duration_and_idle_rooms_without_active_members()
     {
         await Rooms.GetOrCreateRoomAsync(Room("timed", createdAt: T0, settings: new RoomSettings(MaxDurationMinutes: 1)));
-        await Rooms.JoinAsync(Join("timed", "a", "c1", now: T0 + 100));
+        await Members.JoinAsync(Join("timed", "a", "c1", now: T0 + 100));
         await Rooms.GetOrCreateRoomAsync(Room("empty", createdAt: T0));
         await Rooms.GetOrCreateRoomAsync(Room("left", createdAt: T0));
-        await Rooms.JoinAsync(Join("left", "b", "c2", now: T0 + 100));
-        await Rooms.LeaveAsync("left", "b", "c2", T0 + 5_000);
+        await Members.JoinAsync(Join("left", "b", "c2", now: T0 + 100));
+        await Members.LeaveAsync("left", "b", "c2", T0 + 5_000);
         await Rooms.GetOrCreateRoomAsync(Room("busy", createdAt: T0));
-        await Rooms.JoinAsync(Join("busy", "c", "c3", now: T0 + 100));
+        await Members.JoinAsync(Join("busy", "c", "c3", now: T0 + 100));
 
         Assert.Equal(["empty"], (await Rooms.FindExpiredRoomsAsync(T0 + 4_999, T0 + 59_999)).Select(r => r.RoomId));
         Assert.Equal(["empty", "left"], (await Rooms.FindExpiredRoomsAsync(T0 + 5_000, T0 + 59_999)).Select(r => r.RoomId).Order());
         Assert.Equal(["empty", "left", "timed"], (await Rooms.FindExpiredRoomsAsync(T0 + 5_000, T0 + 60_000)).Select(r => r.RoomId).Order());
 
         // A member coming back makes the room busy again.
-        await Rooms.JoinAsync(Join("left", "b", "c4", now: T0 + 6_000));
+        await Members.JoinAsync(Join("left", "b", "c4", now: T0 + 6_000));
         Assert.Equal(["empty"], (await Rooms.FindExpiredRoomsAsync(T0 + 10_000, T0)).Select(r => r.RoomId));
     }
 
@@ -309,23 +319,23 @@ public abstract class StoreContractTests : IAsyncLifetime
     public async Task Files_link_only_to_active_members_and_are_found_by_id()
     {
         await Rooms.GetOrCreateRoomAsync(Room("r"));
-        await Rooms.JoinAsync(Join("r", "alice", "c1"));
-        await Rooms.JoinAsync(Join("r", "bob", "c2"));
-        await Rooms.LeaveAsync("r", "bob", "c2", T0 + 1);
+        await Members.JoinAsync(Join("r", "alice", "c1"));
+        await Members.JoinAsync(Join("r", "bob", "c2"));
+        await Members.LeaveAsync("r", "bob", "c2", T0 + 1);
 
-        Assert.Null(await Rooms.AddFileAsync("r", "bob", File("f0")));
-        Assert.Null(await Rooms.AddFileAsync("r", "nobody", File("f0")));
-        Assert.Null(await Rooms.GetFileAsync("f0"));
+        Assert.Null(await Files.AddFileAsync("r", "bob", File("f0")));
+        Assert.Null(await Files.AddFileAsync("r", "nobody", File("f0")));
+        Assert.Null(await Files.GetFileAsync("f0"));
 
-        var member = await Rooms.AddFileAsync("r", "alice", File("f1"));
-        member = await Rooms.AddFileAsync("r", "alice", File("f2"));
+        var member = await Files.AddFileAsync("r", "alice", File("f1"));
+        member = await Files.AddFileAsync("r", "alice", File("f2"));
         Assert.Equal(["f1", "f2"], member!.Files!.Select(f => f.FileId));
-        Assert.Equal(["f1", "f2"], (await Rooms.GetMemberAsync("r", "alice"))!.Files!.Select(f => f.FileId));
-        Assert.Equal(new StoredFile(File("f2"), "r", "alice"), await Rooms.GetFileAsync("f2"));
+        Assert.Equal(["f1", "f2"], (await Members.GetMemberAsync("r", "alice"))!.Files!.Select(f => f.FileId));
+        Assert.Equal(new StoredFile(File("f2"), "r", "alice"), await Files.GetFileAsync("f2"));
 
         // Files stay with the member across a rejoin.
-        await Rooms.JoinAsync(Join("r", "alice", "c3"));
-        Assert.Equal(2, (await Rooms.GetMemberAsync("r", "alice"))!.Files!.Count);
+        await Members.JoinAsync(Join("r", "alice", "c3"));
+        Assert.Equal(2, (await Members.GetMemberAsync("r", "alice"))!.Files!.Count);
     }
 
     [Fact]
@@ -335,11 +345,11 @@ public abstract class StoreContractTests : IAsyncLifetime
         await Rooms.GetOrCreateRoomAsync(Room("r1"));
         await Rooms.GetOrCreateRoomAsync(Room("r2"));
         await Rooms.GetOrCreateRoomAsync(Room("r3"));
-        await Rooms.JoinAsync(Join("r1", "a", "c1"));
-        await Rooms.JoinAsync(Join("r1", "b", "c2"));
-        await Rooms.JoinAsync(Join("r2", "c", "c3"));
+        await Members.JoinAsync(Join("r1", "a", "c1"));
+        await Members.JoinAsync(Join("r1", "b", "c2"));
+        await Members.JoinAsync(Join("r2", "c", "c3"));
         Assert.Equal(new RoomCounts(3, 2, 3), await Rooms.CountAsync());
-        await Rooms.LeaveAsync("r2", "c", "c3", T0 + 1);
+        await Members.LeaveAsync("r2", "c", "c3", T0 + 1);
         Assert.Equal(new RoomCounts(3, 1, 2), await Rooms.CountAsync());
         await Rooms.DeleteRoomAsync("r1");
         Assert.Equal(new RoomCounts(2, 0, 0), await Rooms.CountAsync());
@@ -724,9 +734,9 @@ public abstract class StoreContractTests : IAsyncLifetime
 
         await Rooms.GetOrCreateRoomAsync(Room("x:y"));
         await Rooms.GetOrCreateRoomAsync(Room("x"));
-        await Rooms.JoinAsync(Join("x:y", "p", "k", instance: "i:1"));
-        Assert.Empty(await Rooms.GetMembersAsync("x"));
-        Assert.Equal(["p"], (await Rooms.DeactivateInstanceAsync("i:1", T0 + 2)).Select(m => m.PeerId));
+        await Members.JoinAsync(Join("x:y", "p", "k", instance: "i:1"));
+        Assert.Empty(await Members.GetMembersAsync("x"));
+        Assert.Equal(["p"], (await Members.DeactivateInstanceAsync("i:1", T0 + 2)).Select(m => m.PeerId));
     }
 
     // ---- helpers ----
@@ -769,7 +779,7 @@ public sealed class SqliteStoreContractTests : StoreContractTests
     protected override Task<Stores> CreateStoresAsync()
     {
         _db = new SqliteDatabase(Path.Combine(_directory, "store.db"));
-        return Task.FromResult(new Stores(new SqliteRoomStore(_db), new SqliteClientStore(_db), new SqliteConnectRequestStore(_db), new SqliteAdminInboxStore(_db)));
+        return Task.FromResult(Stores.Of(new SqliteRoomStore(_db), new SqliteClientStore(_db), new SqliteConnectRequestStore(_db), new SqliteAdminInboxStore(_db)));
     }
 
     protected override Task DisposeStoresAsync()
@@ -790,7 +800,7 @@ public sealed class RedisStoreContractTests : StoreContractTests
         _redis = new RedisConnection(
             Options.Create(new RedisOptions { ConnectionString = server.ConnectionString, KeyPrefix = RedisServer.UniquePrefix() }),
             NullLogger<RedisConnection>.Instance);
-        return new Stores(new RedisRoomStore(_redis), new RedisClientStore(_redis), new RedisConnectRequestStore(_redis), new RedisAdminInboxStore(_redis));
+        return Stores.Of(new RedisRoomStore(_redis), new RedisClientStore(_redis), new RedisConnectRequestStore(_redis), new RedisAdminInboxStore(_redis));
     }
 
     protected override Task DisposeStoresAsync()

@@ -11,7 +11,7 @@ namespace Signaling.Hub.Infrastructure.Redis;
 /// </summary>
 public sealed partial class InstanceReaper(
     RedisInstances instances,
-    IRoomStore rooms,
+    IMemberStore members,
     IClientStore clients,
     IAdminInboxStore admins,
     RoomService roomService,
@@ -25,13 +25,13 @@ public sealed partial class InstanceReaper(
         // Store clean-up is idempotent (it only touches what the dead instance still holds), so
         // survivors racing here each report disjoint members; the record goes last so a failure
         // midway is retried at the next heartbeat.
-        var members = await rooms.DeactivateInstanceAsync(dead.InstanceId, now, cancellationToken);
+        var inactive = await members.DeactivateInstanceAsync(dead.InstanceId, now, cancellationToken);
         var offline = await clients.RemoveInstanceConnectionsAsync(dead.InstanceId, now, cancellationToken);
         await admins.RemoveInstanceConnectionsAsync(dead.InstanceId, cancellationToken);
-        await roomService.InstanceLostAsync(members);
+        await roomService.InstanceLostAsync(inactive);
         await presence.InstanceLostAsync(offline);
         var claimed = await instances.ClaimAsync(dead.InstanceId, raw);
-        LogInstanceLost(dead.InstanceId, now - dead.LastBeat, members.Count, offline.Count, claimed);
+        LogInstanceLost(dead.InstanceId, now - dead.LastBeat, inactive.Count, offline.Count, claimed);
     }
 
     [LoggerMessage(LogLevel.Warning, "Instance {InstanceId} missed heartbeats for {SilentMs} ms: marked {Members} members inactive and {Clients} clients offline (record removed: {Removed})")]

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Signaling.Contracts.Rooms;
+using Signaling.Hub.Files;
 using Signaling.Hub.Rooms;
 using StackExchange.Redis;
 using static Signaling.Hub.Infrastructure.Redis.RedisStore;
@@ -21,7 +22,7 @@ namespace Signaling.Hub.Infrastructure.Redis;
 /// applies it only if that JSON is still there (compare and set), keeping the indexes and counters
 /// in step; a lost race is read again and retried. Capacity is checked inside the same script.
 /// </remarks>
-public sealed class RedisRoomStore(RedisConnection redis) : IRoomStore
+public sealed class RedisRoomStore(RedisConnection redis) : IRoomStore, IMemberStore, IFileRecords
 {
     private const int Written = 1;
     private const int Conflict = 0;

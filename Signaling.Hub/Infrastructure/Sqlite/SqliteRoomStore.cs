@@ -1,12 +1,13 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Signaling.Contracts.Rooms;
+using Signaling.Hub.Files;
 using Signaling.Hub.Rooms;
 using static Signaling.Hub.Infrastructure.Sqlite.SqliteDatabase;
 
 namespace Signaling.Hub.Infrastructure.Sqlite;
 
-public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
+public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore, IMemberStore, IFileRecords
 {
     private const string MemberColumns =
         "room_id, peer_id, display_name, is_active, joined_at, last_seen, audio, video, screen, user_data, connection_id, instance_id, files";
