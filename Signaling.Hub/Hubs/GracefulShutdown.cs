@@ -88,7 +88,10 @@ public static partial class GracefulShutdown
             {
                 // Stopping callbacks are synchronous; a bounded wait keeps a stuck client from holding shutdown.
                 // Closing a connection skips writes still waiting for it, so the goodbye must be written first.
-                if (!hub.Clients.All.ServerShutdown(goodbye).Wait(FlushTimeout))
+                // Each of this instance's connections, written directly: with a backplane Clients.All
+                // would tell every instance's clients, and would reach nobody while Redis is away.
+                var goodbyes = connections.Sessions.Select(s => hub.Clients.Client(s.ConnectionId).ServerShutdown(goodbye)).ToArray();
+                if (!Task.WhenAll(goodbyes).Wait(FlushTimeout))
                 {
                     LogGoodbyeSlow(logger, FlushTimeout);
                 }

@@ -101,6 +101,37 @@ public sealed class FailoverTests
         await CrossInstanceRelayResumesAsync(cluster, alice, bob);
     }
 
+    [Fact]
+    public async Task Instances_started_while_Redis_is_down_serve_once_it_is_up_and_apply_each_others_group_changes()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await redis.StopAsync();
+        await using var cluster = await RedisTestCluster.StartAsync(2, redis);
+        var (a, b) = (cluster.Instances[0], cluster.Instances[1]);
+
+        await redis.StartAgainAsync();
+        foreach (var instance in cluster.Instances)
+        {
+            using var http = instance.CreateHttpClient();
+            await Eventually.Until(async () => (await http.GetAsync(new Uri("/health/ready", UriKind.Relative))).StatusCode == HttpStatusCode.OK,
+                TimeSpan.FromSeconds(30), "readiness once Redis is up");
+        }
+
+        await using var bob = await b.JoinAsync("bob", "late");
+        await using var oldAlice = await a.JoinAsync("alice", "late");
+        await oldAlice.Client.Offer(new SdpMessage("late", "bob", "v=0 from A"));
+        Assert.Equal("v=0 from A", (await bob.Next<RelayedSdp>(nameof(ISignalingClient.Offer))).Sdp);
+
+        // Replaced from B: B asks A, over the backplane's group channel, to take the old connection
+        // out of the room's group. Had A not been listening, the old session would hear carol join.
+        await using var newAlice = await b.JoinAsync("alice", "late");
+        await oldAlice.Next<SessionReplacedEvent>(nameof(ISignalingClient.SessionReplaced));
+        await using var carol = await b.JoinAsync("carol", "late");
+        Assert.Equal("carol", (await newAlice.Next<PeerInfo>(nameof(ISignalingClient.PeerJoined), p => p.PeerId == "carol")).PeerId);
+        await oldAlice.Client.Ping().WaitAsync(Timeouts.Default);
+        Assert.DoesNotContain(oldAlice.Pending(nameof(ISignalingClient.PeerJoined)), p => ((PeerInfo)p).PeerId == "carol");
+    }
+
     /// <summary>A relay to a peer on the other instance ends within 5 s with UNAVAILABLE, and the sender stays connected.</summary>
     private static async Task RefusedInTimeAsync(Func<Task> relay)
     {

@@ -153,6 +153,24 @@ public sealed class ScaleOutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Stopping_one_instance_says_goodbye_to_its_own_clients_only()
+    {
+        await using var alice = await A.JoinAsync("alice", "goodbye");
+        await using var bob = await B.JoinAsync("bob", "goodbye");
+
+        await A.TerminateAsync();
+        Assert.Equal("alice", alice.LastJoin!.PeerId);
+        await alice.Next<ServerShutdownEvent>(nameof(ISignalingClient.ServerShutdown));
+        await A.WaitForExitAsync(Timeouts.Default);
+
+        // Anything A published before it exited reached B before this join, published later on the same Redis.
+        await using var carol = await B.JoinAsync("carol", "goodbye");
+        Assert.Equal("carol", (await bob.Next<PeerInfo>(nameof(ISignalingClient.PeerJoined), p => p.PeerId == "carol")).PeerId);
+        await bob.Client.Ping().WaitAsync(Timeouts.Default);
+        Assert.Empty(bob.Pending(nameof(ISignalingClient.ServerShutdown)));
+    }
+
+    [Fact]
     public async Task Stats_and_connections_count_every_instance()
     {
         var admin = Tokens.Create("ops", roles: ["admin"], org: "acme");

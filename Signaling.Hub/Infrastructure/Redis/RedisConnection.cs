@@ -51,6 +51,47 @@ public sealed partial class RedisConnection : IDisposable
 
     public bool IsConnected => Multiplexer.IsConnected;
 
+    /// <summary>
+    /// Completes once commands and subscriptions can both reach Redis; throws a
+    /// <see cref="RedisConnectionException"/> when that takes longer than <paramref name="timeout"/>.
+    /// </summary>
+    public async Task WhenConnectedAsync(TimeSpan timeout)
+    {
+        var multiplexer = Multiplexer;
+        var probe = Channel("cluster:probe");
+        bool Ready() => multiplexer.IsConnected && multiplexer.GetSubscriber().IsConnected(probe);
+        if (Ready())
+        {
+            return;
+        }
+
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnRestored(object? sender, ConnectionFailedEventArgs e)
+        {
+            if (Ready())
+            {
+                ready.TrySetResult();
+            }
+        }
+
+        multiplexer.ConnectionRestored += OnRestored;
+        try
+        {
+            if (!Ready())
+            {
+                await ready.Task.WaitAsync(timeout);
+            }
+        }
+        catch (TimeoutException)
+        {
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, $"Redis was not reachable within {timeout.TotalSeconds:0.#} s");
+        }
+        finally
+        {
+            multiplexer.ConnectionRestored -= OnRestored;
+        }
+    }
+
     /// <summary>A key under the configured prefix.</summary>
     public RedisKey Key(string suffix) => Prefix + suffix;
 

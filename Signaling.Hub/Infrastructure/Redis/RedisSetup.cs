@@ -3,7 +3,6 @@ using Signaling.Hub.Cluster;
 using Signaling.Hub.Common;
 using Signaling.Hub.Observability;
 using Signaling.Hub.Rooms;
-using StackExchange.Redis;
 using BackplaneOptions = Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions;
 
 namespace Signaling.Hub.Infrastructure.Redis;
@@ -28,8 +27,17 @@ public static class RedisSetup
         }
 
         services.AddSignalR().AddStackExchangeRedis();
+        // The backplane subscribes its cluster-wide channels (all, group commands, acks) once, right
+        // after its factory returns, and never again if that fails: started while Redis is down, an
+        // instance would ignore other instances' group commands for good. So it gets the shared
+        // connection only once Redis answers; until then (a bounded wait, then a refusal it retries
+        // at the next connection) no hub connection is accepted, which a Redis outage means anyway.
         services.AddOptions<BackplaneOptions>().Configure<RedisConnection>((options, redis) =>
-            options.ConnectionFactory = _ => Task.FromResult<IConnectionMultiplexer>(redis.Multiplexer));
+            options.ConnectionFactory = async _ =>
+            {
+                await redis.WhenConnectedAsync(TimeSpan.FromSeconds(5));
+                return redis.Multiplexer;
+            });
 
         services.AddSingleton<RedisInstances>();
         services.AddSingleton<InstanceReaper>();
