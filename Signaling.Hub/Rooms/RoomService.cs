@@ -198,8 +198,13 @@ public sealed partial class RoomService(
                 resource.Release(roomId);
             }
 
-            await hub.Clients.Group(group).RoomClosed(new RoomClosedEvent(roomId, reason));
-            foreach (var member in closing.Where(m => m is { IsActive: true, ConnectionId: not null }))
+            // To each member's connection rather than to the room's group: with a backplane a group
+            // message goes out through Redis and back, and removing the last local member below can
+            // unsubscribe this instance from the group before its own message has come back.
+            var holders = closing.Where(m => m is { IsActive: true, ConnectionId: not null }).ToList();
+            var closed = new RoomClosedEvent(roomId, reason);
+            await Task.WhenAll(holders.Select(m => hub.Clients.Client(m.ConnectionId!).RoomClosed(closed)));
+            foreach (var member in holders)
             {
                 directory.Remove(roomId, member.PeerId, member.ConnectionId!);
                 connections.Find(member.ConnectionId!)?.Rooms.TryRemove(roomId, out _);

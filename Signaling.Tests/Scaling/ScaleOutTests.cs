@@ -153,6 +153,24 @@ public sealed class ScaleOutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Every_member_hears_its_room_closed_even_when_it_is_the_last_one_on_its_instance()
+    {
+        // Each member is alone on its instance, so closing the room also takes that instance out of
+        // the room's channel: the closing notice must not depend on that channel.
+        using var creator = A.CreateHttpClient(Tokens.Create("alice"));
+        for (var i = 0; i < 20; i++)
+        {
+            var roomId = $"closing-{i}";
+            await using var alice = await A.JoinAsync("alice", roomId);
+            await using var bob = await B.JoinAsync("bob", roomId);
+            using var deleted = await creator.DeleteAsync(new Uri($"/api/rooms/{roomId}", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+            Assert.Equal(RoomClosedReason.Deleted, (await alice.Next<RoomClosedEvent>(nameof(ISignalingClient.RoomClosed))).Reason);
+            Assert.Equal(RoomClosedReason.Deleted, (await bob.Next<RoomClosedEvent>(nameof(ISignalingClient.RoomClosed))).Reason);
+        }
+    }
+
+    [Fact]
     public async Task Stopping_one_instance_says_goodbye_to_its_own_clients_only()
     {
         await using var alice = await A.JoinAsync("alice", "goodbye");
