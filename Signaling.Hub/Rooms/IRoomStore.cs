@@ -58,14 +58,9 @@ public interface IMemberStore
 
     Task<IReadOnlyList<MemberRecord>> GetMembersAsync(string roomId, CancellationToken cancellationToken = default);
 
-    /// <summary>
-    /// Which connection on which instance holds an active member, for relaying to it; null when it
-    /// is not active. A store shared by instances may answer from memory it keeps current.
-    /// </summary>
-    async Task<MemberRoute?> FindRouteAsync(string roomId, string peerId, CancellationToken cancellationToken = default) =>
-        await GetMemberAsync(roomId, peerId, cancellationToken) is { IsActive: true, ConnectionId: { } connectionId, InstanceId: { } instanceId }
-            ? new MemberRoute(connectionId, instanceId)
-            : null;
+    /// <summary>The connection that holds an active member, on whichever instance; null when it is not active.</summary>
+    async Task<string?> FindConnectionAsync(string roomId, string peerId, CancellationToken cancellationToken = default) =>
+        await GetMemberAsync(roomId, peerId, cancellationToken) is { IsActive: true, ConnectionId: { } connectionId } ? connectionId : null;
 
     /// <summary>
     /// Marks inactive every active member held by <paramref name="instanceId"/> (every instance when
@@ -73,6 +68,3 @@ public interface IMemberStore
     /// </summary>
     Task<IReadOnlyList<MemberRecord>> DeactivateInstanceAsync(string? instanceId, long now, CancellationToken cancellationToken = default);
 }
-
-/// <summary>Where an active member is held: its connection and the instance that holds that connection.</summary>
-public sealed record MemberRoute(string ConnectionId, string InstanceId);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Signaling.Contracts;
 using Signaling.Contracts.Relay;
@@ -13,7 +12,7 @@ namespace Signaling.Hub.Rooms;
 /// The hot path: offers, answers and candidates. Authorization and addressing of peers on this
 /// instance come from the in-memory <see cref="RoomDirectory"/>, with no store round trip; only a
 /// peer held elsewhere costs a store lookup of its connection, then the send goes through
-/// <see cref="IHubContext"/> like any other (the backplane, when there is one, carries it).
+/// <see cref="ISignalingClients"/> like any other (the backplane, when there is one, carries it).
 /// </summary>
 public sealed partial class RelayService(
     RoomDirectory directory,
@@ -124,10 +123,10 @@ public sealed partial class RelayService(
         using var deadline = new CancellationTokenSource(timeout);
         try
         {
-            var route = await members.FindRouteAsync(roomId, toPeerId, deadline.Token).WaitAsync(deadline.Token)
+            var connectionId = await members.FindConnectionAsync(roomId, toPeerId, deadline.Token).WaitAsync(deadline.Token)
                 ?? throw new RefusalException(ErrorCodes.PeerNotFound, $"peer '{toPeerId}' is not an active member of room '{roomId}'");
             deadline.Token.ThrowIfCancellationRequested();
-            await send(hub.Clients.Client(route.ConnectionId)).WaitAsync(deadline.Token);
+            await send(hub.Clients.Client(connectionId)).WaitAsync(deadline.Token);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {

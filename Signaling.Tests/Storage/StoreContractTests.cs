@@ -64,6 +64,32 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_connection_of_an_active_member_is_found_and_follows_replace_leave_loss_and_delete()
+    {
+        await Rooms.GetOrCreateRoomAsync(Room("routes"));
+        Assert.Null(await Members.FindConnectionAsync("routes", "alice"));
+
+        await Members.JoinAsync(Join("routes", "alice", "c1"));
+        Assert.Equal("c1", await Members.FindConnectionAsync("routes", "alice"));
+        await Members.JoinAsync(Join("routes", "alice", "c2", instance: "i2"));
+        Assert.Equal("c2", await Members.FindConnectionAsync("routes", "alice"));
+        Assert.Null(await Members.LeaveAsync("routes", "alice", "c1", T0 + 1));
+        Assert.Equal("c2", await Members.FindConnectionAsync("routes", "alice"));
+        await Members.LeaveAsync("routes", "alice", "c2", T0 + 2);
+        Assert.Null(await Members.FindConnectionAsync("routes", "alice"));
+
+        await Members.JoinAsync(Join("routes", "bob", "c3", instance: "dead"));
+        await Members.DeactivateInstanceAsync("dead", T0 + 3);
+        Assert.Null(await Members.FindConnectionAsync("routes", "bob"));
+
+        await Members.JoinAsync(Join("routes", "carol", "c4"));
+        await Rooms.DeleteRoomAsync("routes");
+        Assert.Null(await Members.FindConnectionAsync("routes", "carol"));
+        await Rooms.GetOrCreateRoomAsync(Room("routes"));
+        Assert.Null(await Members.FindConnectionAsync("routes", "carol"));
+    }
+
+    [Fact]
     public async Task Join_of_an_unknown_room_reports_RoomNotFound()
     {
         var outcome = await Members.JoinAsync(Join("nowhere", "alice", "c1"));

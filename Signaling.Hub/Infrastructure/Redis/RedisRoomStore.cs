@@ -11,7 +11,7 @@ namespace Signaling.Hub.Infrastructure.Redis;
 /// Rooms and members in Redis. Key layout (under the configured prefix):
 /// <c>room:{id}</c> hash (json, max, list = its org listing key, seen = latest member activity),
 /// <c>room-members:{id}</c> hash peer → member JSON, <c>room-active:{id}</c> hash peer → instance
-/// of each active member, <c>room-files:{id}</c> set, <c>file:{fileId}</c> JSON,
+/// and <c>room-routes:{id}</c> hash peer → connection of each active member, <c>room-files:{id}</c> set, <c>file:{fileId}</c> JSON,
 /// <c>rooms</c> set, <c>rooms-active</c> set, <c>rooms-idle</c> zset (rooms without an active
 /// member by last activity), <c>rooms-deadline</c> zset, <c>rooms-by-org:{-|=org}</c> zset by
 /// created_at, <c>room-stats:active-members</c> counter, <c>instance-rooms:{instance}</c> set of
@@ -42,10 +42,12 @@ public sealed class RedisRoomStore(RedisConnection redis) : IRoomStore, IMemberS
         redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
         if ARGV[5] ~= '' then
           redis.call('HSET', KEYS[3], ARGV[2], ARGV[5])
+          redis.call('HSET', KEYS[10], ARGV[2], ARGV[11])
           redis.call('SADD', ARGV[8] .. ARGV[5], ARGV[1])
           redis.call('SADD', KEYS[7], ARGV[5])
         elseif old then
           redis.call('HDEL', KEYS[3], ARGV[2])
+          redis.call('HDEL', KEYS[10], ARGV[2])
         end
         if old and old ~= ARGV[5] then
           local held = false
@@ -93,7 +95,7 @@ public sealed class RedisRoomStore(RedisConnection redis) : IRoomStore, IMemberS
         for _, instance in ipairs(instances) do redis.call('SREM', ARGV[2] .. instance, ARGV[1]) end
         if #instances > 0 then redis.call('DECRBY', KEYS[9], #instances) end
         for _, file in ipairs(redis.call('SMEMBERS', KEYS[4])) do redis.call('DEL', ARGV[3] .. file) end
-        redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+        redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[10])
         redis.call('ZREM', list, ARGV[1])
         redis.call('SREM', KEYS[5], ARGV[1])
         redis.call('SREM', KEYS[6], ARGV[1])
@@ -109,6 +111,8 @@ public sealed class RedisRoomStore(RedisConnection redis) : IRoomStore, IMemberS
     private RedisKey MembersKey(string roomId) => redis.Key("room-members:" + roomId);
 
     private RedisKey ActiveKey(string roomId) => redis.Key("room-active:" + roomId);
+
+    private RedisKey RoutesKey(string roomId) => redis.Key("room-routes:" + roomId);
 
     private RedisKey FilesKey(string roomId) => redis.Key("room-files:" + roomId);
 
@@ -211,6 +215,13 @@ public sealed class RedisRoomStore(RedisConnection redis) : IRoomStore, IMemberS
         return json.IsNull ? null : Deserialize<MemberRecord>(json!);
     }
 
+    /// <summary>One short field read: the relay to a peer on another instance makes it for every message.</summary>
+    public async Task<string?> FindConnectionAsync(string roomId, string peerId, CancellationToken cancellationToken = default)
+    {
+        var connection = await Db.HashGetAsync(RoutesKey(roomId), peerId);
+        return connection.IsNull ? null : (string)connection!;
+    }
+
     public async Task<IReadOnlyList<MemberRecord>> GetMembersAsync(string roomId, CancellationToken cancellationToken = default) =>
         Ordered((await Db.HashGetAllAsync(MembersKey(roomId))).Select(e => Deserialize<MemberRecord>(e.Value!)));
 
@@ -262,7 +273,7 @@ public sealed class RedisRoomStore(RedisConnection redis) : IRoomStore, IMemberS
     public async Task<bool> DeleteRoomAsync(string roomId, CancellationToken cancellationToken = default)
     {
         var deleted = await Db.ScriptEvaluateAsync(DeleteRoomScript,
-            [RoomKey(roomId), MembersKey(roomId), ActiveKey(roomId), FilesKey(roomId), AllRooms, ActiveRooms, IdleRooms, Deadlines, ActiveMembers],
+            [RoomKey(roomId), MembersKey(roomId), ActiveKey(roomId), FilesKey(roomId), AllRooms, ActiveRooms, IdleRooms, Deadlines, ActiveMembers, RoutesKey(roomId)],
             [roomId, InstanceIndexBase, redis.Key("file:").ToString()]);
         return (long)deleted == 1;
     }
@@ -326,11 +337,12 @@ public sealed class RedisRoomStore(RedisConnection redis) : IRoomStore, IMemberS
         var roomId = member.RoomId;
         var fileKey = file is null ? RoomKey(roomId) : FileKey(file.FileId);
         var result = await Db.ScriptEvaluateAsync(WriteMemberScript,
-            [RoomKey(roomId), MembersKey(roomId), ActiveKey(roomId), ActiveRooms, IdleRooms, ActiveMembers, Instances, FilesKey(roomId), fileKey],
+            [RoomKey(roomId), MembersKey(roomId), ActiveKey(roomId), ActiveRooms, IdleRooms, ActiveMembers, Instances, FilesKey(roomId), fileKey, RoutesKey(roomId)],
             [
                 roomId, member.PeerId, expected ?? "", Serialize(member), member.IsActive ? member.InstanceId ?? "" : "",
                 checkCapacity ? "1" : "0", member.LastSeen, InstanceIndexBase,
                 file?.FileId ?? "", file is null ? "" : Serialize(new StoredFile(file, roomId, member.PeerId)),
+                member.IsActive ? member.ConnectionId ?? "" : "",
             ]);
         return (int)result;
     }
