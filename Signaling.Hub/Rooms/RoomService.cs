@@ -209,8 +209,8 @@ public sealed partial class RoomService(
                 directory.Remove(roomId, member.PeerId, member.ConnectionId!);
                 connections.Find(member.ConnectionId!)?.Rooms.TryRemove(roomId, out _);
                 // Not awaited, as for a replaced session below: a member on an instance that died
-                // unnoticed would hold the room's lock for the whole acknowledgement timeout (10 s
-                // each). Published in order, so a live instance removes it before any later send.
+                // unnoticed would hold the room's lock for the backplane's whole acknowledgement
+                // timeout, once per such member. Its RoomClosed went to its connection above.
                 _ = hub.Groups.RemoveFromGroupAsync(member.ConnectionId!, group);
             }
         }
@@ -256,10 +256,10 @@ public sealed partial class RoomService(
         var group = GroupNames.Room(roomId);
         // Not awaited: for a connection on another instance this waits for that instance's ack,
         // and after a crash the old session is on the dead instance (a client that reconnects at
-        // once re-joins before the survivors notice the death), so every such re-join held the
-        // room's lock for the whole ack timeout (10 s). The command is published before the
-        // messages below and an instance handles the backplane in order, so a live instance
-        // still removes the old connection before telling it it was replaced.
+        // once re-joins before the survivors notice the death), so every such re-join would hold
+        // the room's lock for the backplane's whole ack timeout. The backplane carries group
+        // commands and group messages on different channels, so a room message sent in the moment
+        // before a live instance applies the removal can still reach the old connection.
         _ = hub.Groups.RemoveFromGroupAsync(oldConnectionId, group);
         await hub.Clients.Client(oldConnectionId).SessionReplaced(new SessionReplacedEvent(roomId));
         await hub.Clients.GroupExcept(group, [oldConnectionId, newConnectionId]).PeerLeft(new PeerLeftEvent(roomId, peerId, PeerLeftReason.Replaced));
