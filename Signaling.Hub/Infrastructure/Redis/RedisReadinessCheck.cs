@@ -14,8 +14,12 @@ internal sealed class RedisReadinessCheck(RedisConnection redis, InstanceIdentit
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 
+    private const int Unsubscribed = 0;
+    private const int Subscribing = 1;
+    private const int Subscribed = 2;
+
     private readonly RedisChannel _probe = RedisConnection.Channel($"cluster:probe:{instance.Id}");
-    private int _subscribed;
+    private int _state;
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -26,12 +30,7 @@ internal sealed class RedisReadinessCheck(RedisConnection redis, InstanceIdentit
 
         try
         {
-            // Subscribed once; the multiplexer subscribes it again whenever it reconnects.
-            if (Interlocked.Exchange(ref _subscribed, 1) == 0)
-            {
-                await redis.Subscriber.SubscribeAsync(_probe, static (_, _) => { }).WaitAsync(Timeout, cancellationToken);
-            }
-
+            await EnsureSubscribedAsync(cancellationToken);
             var listeners = await redis.Subscriber.PublishAsync(_probe, "").WaitAsync(Timeout, cancellationToken);
             return listeners > 0
                 ? HealthCheckResult.Healthy()
@@ -39,8 +38,30 @@ internal sealed class RedisReadinessCheck(RedisConnection redis, InstanceIdentit
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            Volatile.Write(ref _subscribed, 0);
             return HealthCheckResult.Unhealthy("Redis does not answer", ex);
+        }
+    }
+
+    /// <summary>
+    /// Subscribes once: the multiplexer subscribes again by itself after every reconnect, and each
+    /// further subscribe would add another handler. Only a subscribe that failed is tried again.
+    /// </summary>
+    private async Task EnsureSubscribedAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _state) == Subscribed || Interlocked.CompareExchange(ref _state, Subscribing, Unsubscribed) != Unsubscribed)
+        {
+            return;
+        }
+
+        try
+        {
+            await redis.Subscriber.SubscribeAsync(_probe, static (_, _) => { }).WaitAsync(Timeout, cancellationToken);
+            Volatile.Write(ref _state, Subscribed);
+        }
+        catch
+        {
+            Volatile.Write(ref _state, Unsubscribed);
+            throw;
         }
     }
 }
