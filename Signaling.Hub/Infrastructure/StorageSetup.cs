@@ -26,13 +26,7 @@ public static class StorageSetup
         var services = builder.Services;
         if (string.Equals(builder.Configuration[$"{StorageOptions.Section}:{nameof(StorageOptions.Provider)}"], "Redis", StringComparison.Ordinal))
         {
-            services.AddSingleton<RedisRoomStore>();
-            services.AddSingleton<IRoomStore>(sp => sp.GetRequiredService<RedisRoomStore>());
-            services.AddSingleton<IMemberStore>(sp => sp.GetRequiredService<RedisRoomStore>());
-            services.AddSingleton<IFileRecords>(sp => sp.GetRequiredService<RedisRoomStore>());
-            services.AddSingleton<IClientStore, RedisClientStore>();
-            services.AddSingleton<IConnectRequestStore, RedisConnectRequestStore>();
-            services.AddSingleton<IAdminInboxStore, RedisAdminInboxStore>();
+            AddStores<RedisRoomStore, RedisClientStore, RedisConnectRequestStore, RedisAdminInboxStore>(services);
         }
         else
         {
@@ -42,18 +36,28 @@ public static class StorageSetup
                 var root = sp.GetRequiredService<IHostEnvironment>().ContentRootPath;
                 return new SqliteDatabase(Path.Combine(root, options.Sqlite.Path));
             });
-            services.AddSingleton<SqliteRoomStore>();
-            services.AddSingleton<IRoomStore>(sp => sp.GetRequiredService<SqliteRoomStore>());
-            services.AddSingleton<IMemberStore>(sp => sp.GetRequiredService<SqliteRoomStore>());
-            services.AddSingleton<IFileRecords>(sp => sp.GetRequiredService<SqliteRoomStore>());
-            services.AddSingleton<IClientStore, SqliteClientStore>();
-            services.AddSingleton<IConnectRequestStore, SqliteConnectRequestStore>();
-            services.AddSingleton<IAdminInboxStore, SqliteAdminInboxStore>();
+            AddStores<SqliteRoomStore, SqliteClientStore, SqliteConnectRequestStore, SqliteAdminInboxStore>(services);
             services.AddHostedService<SqliteRecovery>();
         }
 
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: [HealthSetup.ReadyTag]);
         return builder;
+    }
+
+    /// <summary>One room store serves the rooms, members and file-record ports, so they see one state.</summary>
+    private static void AddStores<TRooms, TClients, TRequests, TInbox>(IServiceCollection services)
+        where TRooms : class, IRoomStore, IMemberStore, IFileRecords
+        where TClients : class, IClientStore
+        where TRequests : class, IConnectRequestStore
+        where TInbox : class, IAdminInboxStore
+    {
+        services.AddSingleton<TRooms>();
+        services.AddSingleton<IRoomStore>(sp => sp.GetRequiredService<TRooms>());
+        services.AddSingleton<IMemberStore>(sp => sp.GetRequiredService<TRooms>());
+        services.AddSingleton<IFileRecords>(sp => sp.GetRequiredService<TRooms>());
+        services.AddSingleton<IClientStore, TClients>();
+        services.AddSingleton<IConnectRequestStore, TRequests>();
+        services.AddSingleton<IAdminInboxStore, TInbox>();
     }
 }
 
