@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -13,7 +12,7 @@ namespace Signaling.Tests.Infrastructure;
 public sealed class LoadBalancer : ISignalingHost, IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly ConcurrentQueue<string> _output = new();
+    private readonly OutputTail _output = new();
 
     private LoadBalancer(Process process, Uri baseAddress)
     {
@@ -29,7 +28,7 @@ public sealed class LoadBalancer : ISignalingHost, IAsyncDisposable
     public int Id => _process.Id;
 
     /// <summary>The last lines HAProxy wrote, for assertion messages.</summary>
-    public string Output => string.Join('\n', _output);
+    public string Output => _output.ToString();
 
     /// <summary>Starts HAProxy and returns once it forwards requests to every instance.</summary>
     public static async Task<LoadBalancer> StartAsync(IReadOnlyList<ISignalingHost> instances)
@@ -57,8 +56,8 @@ public sealed class LoadBalancer : ISignalingHost, IAsyncDisposable
         }
 
         var balancer = new LoadBalancer(Process.Start(start)!, new Uri($"http://{bind}/"));
-        balancer._process.OutputDataReceived += (_, e) => balancer.Keep(e.Data);
-        balancer._process.ErrorDataReceived += (_, e) => balancer.Keep(e.Data);
+        balancer._process.OutputDataReceived += (_, e) => balancer._output.Add(e.Data);
+        balancer._process.ErrorDataReceived += (_, e) => balancer._output.Add(e.Data);
         balancer._process.BeginOutputReadLine();
         balancer._process.BeginErrorReadLine();
         try
@@ -133,20 +132,6 @@ public sealed class LoadBalancer : ISignalingHost, IAsyncDisposable
         catch (TimeoutException ex)
         {
             throw new TimeoutException($"{ex.Message}; haproxy output:\n{Output}", ex);
-        }
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        _output.Enqueue(line);
-        while (_output.Count > 200)
-        {
-            _output.TryDequeue(out _);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 
@@ -13,7 +12,7 @@ public sealed class SignalingProcess : ISignalingHost, IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _dataDirectory;
-    private readonly ConcurrentQueue<string> _output = new();
+    private readonly OutputTail _output = new();
 
     private SignalingProcess(Process process, Uri baseAddress, string dataDirectory)
     {
@@ -31,7 +30,7 @@ public sealed class SignalingProcess : ISignalingHost, IAsyncDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <summary>The last lines the process wrote, for assertion messages.</summary>
-    public string Output => string.Join('\n', _output);
+    public string Output => _output.ToString();
 
     public static async Task<SignalingProcess> StartAsync(IDictionary<string, string?>? settings = null)
     {
@@ -65,8 +64,8 @@ public sealed class SignalingProcess : ISignalingHost, IAsyncDisposable
         }
 
         var process = new SignalingProcess(Process.Start(start)!, baseAddress, dataDirectory);
-        process._process.OutputDataReceived += (_, e) => process.Keep(e.Data);
-        process._process.ErrorDataReceived += (_, e) => process.Keep(e.Data);
+        process._process.OutputDataReceived += (_, e) => process._output.Add(e.Data);
+        process._process.ErrorDataReceived += (_, e) => process._output.Add(e.Data);
         process._process.BeginOutputReadLine();
         process._process.BeginErrorReadLine();
         await process.WaitUntilLiveAsync();
@@ -103,20 +102,6 @@ public sealed class SignalingProcess : ISignalingHost, IAsyncDisposable
 
         _process.Dispose();
         try { Directory.Delete(_dataDirectory, recursive: true); } catch (IOException) { }
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        _output.Enqueue(line);
-        while (_output.Count > 200)
-        {
-            _output.TryDequeue(out _);
-        }
     }
 
     private async Task WaitUntilLiveAsync()
