@@ -44,6 +44,7 @@ app.UseSignalingHttpHardening();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseSignalingRateLimits();
+app.UseSignalingOpenApi();
 
 app.MapSignalingHealthChecks();
 app.MapSignalingOpenApi();
