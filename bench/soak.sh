@@ -11,7 +11,8 @@
 # connections together, 2000), SOAK_HOLD (s a wave stays in its rooms, 10), SOAK_COHORTS (4),
 # SOAK_MAX_RSS_GROWTH_MIB (512: end minus start, see docs/reliability.md), SOAK_MAX_FD_GROWTH (64:
 # SQLite pools connections, three descriptors each, and assemblies load lazily; the server's
-# sockets are bounded separately, at +4).
+# sockets are bounded separately, at +4), SOAK_HUB_ENV (NAME=value settings for the service process
+# only, for A/B runs of runtime knobs, e.g. SOAK_HUB_ENV="DOTNET_GCConserveMemory=5").
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -49,7 +50,8 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 url="http://127.0.0.1:$port"
 # Rooms left empty are removed after 30 s instead of 5 min, so the janitor's cleanup runs during
 # the soak and the end sample shows whether removed rooms really free their memory.
-ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
+# shellcheck disable=SC2086 # SOAK_HUB_ENV is a list of NAME=value words
+env ${SOAK_HUB_ENV:-} ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
   dotnet "$hub_dll" --urls "$url" \
   --Logging:LogLevel:Default=Warning \
   --Signaling:Jwt:SigningKey="$key" \

@@ -122,8 +122,8 @@ public static class SoakRunner
         // happens in the first waves; a leak shows as growth that goes on after them.
         ServerSample? warm = null;
         var firstWavesDone = 0;
-        var floors = new double[] { double.NaN, double.NaN };
-        var sampler = SamplePeakAsync(pid, peak, clock, counters, () => warm is not null, floors, options.Duration / 2, sampling.Token);
+        var floors = new double[] { double.NaN, double.NaN, double.NaN, double.NaN };
+        var sampler = SamplePeakAsync(pid, peak, clock, counters, () => warm is not null, floors, options.Duration / 4, sampling.Token);
         var cohortSize = options.Connections / options.Cohorts;
         var period = TimeSpan.FromSeconds(options.Connections / options.Rate);
         await Task.WhenAll(Enumerable.Range(0, options.Cohorts).Select(cohort => Task.Run(async () =>
@@ -182,7 +182,7 @@ public static class SoakRunner
         Console.WriteLine(string.Create(i, $"cycles {counters.Cycles}, connections opened {counters.Connections}, messages acknowledged {counters.Sent}, delivered {counters.Delivered}, server relayed counter +{relayed}"));
         Console.WriteLine(string.Create(i, $"lost {counters.Lost}, misrouted {counters.MisroutedCount}, out of order or duplicated {counters.OutOfOrderCount}, errors {counters.Errors}"));
         Console.WriteLine(string.Create(i, $"server pid {pid}: RSS start {before.RssMiB:F0} MiB, after first waves {warm.RssMiB:F0}, peak {peak.RssMiB:F0}, end {after.RssMiB:F0} (growth {after.RssMiB - before.RssMiB:+0;-0} MiB, bound {options.MaxRssGrowthMiB:F0}); open fds start {before.Fds}, peak {peak.Fds}, end {after.Fds} (growth {after.Fds - before.Fds:+0;-0}, bound {options.MaxFdGrowth}; sockets {before.Sockets} → {after.Sockets}, bound +{MaxSocketGrowth})"));
-        Console.WriteLine(string.Create(i, $"server RSS floor under load (lowest 2-s sample after the first waves): first half {floors[0]:F0} MiB, second half {floors[1]:F0} MiB"));
+        Console.WriteLine(string.Create(i, $"server RSS floor under load (lowest 2-s sample after the first waves), by quarter of the run: {floors[0]:F0}, {floors[1]:F0}, {floors[2]:F0}, {floors[3]:F0} MiB (last / second: {floors[3] / floors[1]:F2})"));
         Console.WriteLine($"server fds by kind: start {before.Kinds}; end {after.Kinds}");
         Console.WriteLine(string.Create(i, $"stats after {settle.Elapsed.TotalSeconds:F1} s: connections.active {Active(stats, "connections")}, peers.active {Active(stats, "peers")}"));
         foreach (var sample in counters.Samples)
@@ -204,10 +204,10 @@ public static class SoakRunner
     }
 
     /// <summary>
-    /// Also keeps the lowest RSS seen in each half of the load once every cohort has cycled: the server GC's sawtooth
-    /// swings by hundreds of MiB, but its floor only rises when live data does.
+    /// Also keeps the lowest RSS seen in each quarter of the load once every cohort has cycled: the server GC's sawtooth
+    /// swings by hundreds of MiB, but its floor only rises when live data does (or when the GC keeps more for itself).
     /// </summary>
-    private static async Task SamplePeakAsync(int pid, ServerSample peak, Stopwatch clock, SoakCounters counters, Func<bool> warm, double[] floors, TimeSpan half, CancellationToken cancellationToken)
+    private static async Task SamplePeakAsync(int pid, ServerSample peak, Stopwatch clock, SoakCounters counters, Func<bool> warm, double[] floors, TimeSpan quarter, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2));
         var tick = 0;
@@ -220,7 +220,7 @@ public static class SoakRunner
                 peak.Fds = Math.Max(peak.Fds, now.Fds);
                 if (warm() && counters.Cycles > 0)
                 {
-                    var which = clock.Elapsed < half ? 0 : 1;
+                    var which = Math.Min(floors.Length - 1, (int)(clock.Elapsed / quarter));
                     floors[which] = double.IsNaN(floors[which]) ? now.RssMiB : Math.Min(floors[which], now.RssMiB);
                 }
 
