@@ -37,6 +37,8 @@ public static class SignalingHubSetup
         app.MapHub<SignalingHub>(SignalingRoutes.Hub, options =>
         {
             options.AllowStatefulReconnects = true;
+            // Which connections this applies to is decided per token when it is validated (Signaling:Jwt:CloseOnExpiration).
+            options.CloseOnAuthenticationExpiration = true;
             // Bounded per-connection buffers: a client that stops reading cannot grow server memory.
             options.TransportMaxBufferSize = 512 * 1024;
             options.ApplicationMaxBufferSize = ProtocolLimits.MaxHubMessageBytes;

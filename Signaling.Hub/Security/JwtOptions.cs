@@ -24,7 +24,28 @@ public sealed class JwtOptions
     /// <summary>Lifetime of room join tokens when the request does not say.</summary>
     public TimeSpan RoomTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>Which hub connections the server closes when their token expires (see <see cref="ExpiringConnections"/>).</summary>
+    public ExpiringConnections CloseOnExpiration { get; set; } = ExpiringConnections.Admins;
+
     public byte[] SigningKeyBytes => Encoding.UTF8.GetBytes(SigningKey ?? "");
+}
+
+/// <summary>
+/// A hub connection is authenticated once, when it opens; these say which connections the server
+/// closes when that token expires, so that they must come back with a fresh one.
+/// </summary>
+public enum ExpiringConnections
+{
+    /// <summary>None: a connection outlives its token (a token only has to be valid to connect).</summary>
+    None,
+
+    /// <summary>Connections whose token has the <c>admin</c> role: they act for an organization, so
+    /// revoking an admin (no new token) takes effect within one token lifetime. Devices and room
+    /// guests, whose join tokens are short-lived on purpose, stay connected.</summary>
+    Admins,
+
+    /// <summary>Every connection.</summary>
+    All,
 }
 
 /// <summary>Cross-field rules that data annotations cannot express; messages name the key to fix.</summary>

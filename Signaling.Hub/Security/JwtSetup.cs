@@ -78,6 +78,14 @@ public static class JwtSetup
                     context.Fail("the token's 'sub' must be 1-128 characters of A-Z a-z 0-9 . _ - : @");
                 }
 
+                // SignalR closes a connection at its authentication's expiry (the token's 'exp'); one without
+                // an expiry stays open, which is how connections the setting exempts are left alone.
+                if (jwt.CloseOnExpiration == ExpiringConnections.None
+                    || (jwt.CloseOnExpiration == ExpiringConnections.Admins && context.Principal?.IsInRole(SignalingClaims.AdminRole) != true))
+                {
+                    context.Properties.ExpiresUtc = null;
+                }
+
                 return Task.CompletedTask;
             },
         };
