@@ -10,4 +10,6 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 if [ ! -d samples/node_modules/@microsoft/signalr ] && command -v npm >/dev/null 2>&1; then
   (cd samples && npm ci --no-audit --no-fund --loglevel=error) || echo "npm ci failed: the sample pages will not load" >&2
 fi
+# dotnet run prints nothing while it builds, which on a first run (restore included) takes a while.
+echo "Building Signaling.Hub, then starting it (the first run restores and builds: a minute or two; it is up at 'Now listening on')" >&2
 exec dotnet run --project Signaling.Hub --launch-profile Signaling.Hub -- "$@"

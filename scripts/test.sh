@@ -63,10 +63,11 @@ else
 fi
 rm -rf "$smoke_dir"
 
-echo "== browser end-to-end tests (samples/e2e/run.sh)"
-# The samples against a real service in headless Chromium. The script prints "e2e: N passed, M failed";
-# its counts go into the dotnet log in the same "Passed: N" / "Failed: M" form, so the totals below
-# include them. A run that ends without that line counts as one failure.
+echo "== end-to-end tests (samples/e2e/run.sh)"
+# The samples against a real service in headless Chromium, and the README's tour and docs/migrating.md's
+# snippets with node. The script prints "e2e: N passed, M failed"; its counts go into the dotnet log in
+# the same "Passed: N" / "Failed: M" form, so the totals below include them. A run that ends without
+# that line counts as one failure.
 e2e_log=$(mktemp)
 "$root/samples/e2e/run.sh" 2>&1 | tee "$e2e_log" || true
 e2e_line=$(grep -E '^e2e: [0-9]+ passed, [0-9]+ failed$' "$e2e_log" | tail -n 1 || true)

@@ -2,30 +2,15 @@
 // queued while the device is offline, then delivered and accepted when it comes back.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { baseUrl, launch, openPage, screenshotDir, stepTimeout, uniqueId } from "./browser.mjs";
+import { repoRoot, spawnWithOutput, stopProcess } from "./processes.mjs";
 
-const repoRoot = process.env.E2E_REPO_ROOT ?? path.resolve(import.meta.dirname, "../..");
 const deviceDll = path.join(repoRoot, "samples/DotNetClient/bin/Release/net10.0/DotNetClient.dll");
 
 function startDevice(args) {
-  const child = spawn("dotnet", [deviceDll, "--server", baseUrl, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  child.output = "";
-  child.stdout.on("data", (chunk) => { child.output += chunk; });
-  child.stderr.on("data", (chunk) => { child.output += chunk; });
-  return child;
-}
-
-async function stopDevice(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-  await exited;
-  clearTimeout(timer);
+  return spawnWithOutput("dotnet", [deviceDll, "--server", baseUrl, ...args]);
 }
 
 describe("admin dashboard", { skip: !existsSync(deviceDll) && "DotNetClient is not built" }, () => {
@@ -33,7 +18,7 @@ describe("admin dashboard", { skip: !existsSync(deviceDll) && "DotNetClient is n
   const devices = [];
   before(async () => { browser = await launch(); });
   after(async () => {
-    await Promise.all(devices.map(stopDevice));
+    await Promise.all(devices.map(stopProcess));
     await browser?.close();
   });
 
@@ -48,7 +33,7 @@ describe("admin dashboard", { skip: !existsSync(deviceDll) && "DotNetClient is n
       const first = startDevice(["--id", deviceId, "--name", "Kiosk 7", "--org", org]);
       devices.push(first);
       await page.waitForFunction((id) => window.dashboard.clients[id]?.status === "online", deviceId, { timeout: stepTimeout });
-      await stopDevice(first);
+      await stopProcess(first);
       await page.waitForFunction((id) => window.dashboard.clients[id]?.status === "offline", deviceId, { timeout: stepTimeout });
 
       const result = await page.evaluate((id) => window.dashboard.sendRequest(id, "high", { reason: "e2e support call" }), deviceId);
@@ -64,7 +49,7 @@ describe("admin dashboard", { skip: !existsSync(deviceDll) && "DotNetClient is n
       assert.equal(request.answerData?.device, deviceId);
 
       // A request the admin takes back while the device is away ends as cancelled and is never delivered.
-      await stopDevice(second);
+      await stopProcess(second);
       await page.waitForFunction((id) => window.dashboard.clients[id]?.status === "offline", deviceId, { timeout: stepTimeout });
       const withdrawn = await page.evaluate((id) => window.dashboard.sendRequest(id, "low", "never mind"), deviceId);
       assert.equal(withdrawn?.status, "queued");

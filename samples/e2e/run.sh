@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Browser end-to-end tests of the samples against a real service: installs Chromium and the npm
-# packages when missing, builds and starts the hub (Development, free loopback port, temporary
-# SQLite file), runs the tests with a time limit, stops the hub by its PID.
+# End-to-end tests against a real service: the samples in a browser, and the README's tour and
+# docs/migrating.md's snippets run with node. Installs Chromium and the npm packages when missing,
+# builds and starts the hub (Development, free loopback port, temporary SQLite file), runs the tests
+# with a time limit, stops the hub by its PID.
 # Last line: "e2e: N passed, M failed"; exit code non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -73,5 +74,7 @@ fi
 if [ "$failed" -ne 0 ]; then
   echo "== service log (last 40 lines)"; tail -n 40 "$work/hub.log"
 fi
+skipped=$( (grep -oE '^ℹ skipped [0-9]+' "$work/tests.log" || true) | awk '{s+=$3} END {print s+0}')
+[ "$skipped" -eq 0 ] || echo "e2e: $skipped skipped (the reasons are in the list above)"
 echo "e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$status" -eq 0 ]
