@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Signaling.Client;
@@ -30,7 +29,10 @@ internal static partial class ConnectFailure
         var message = status is { } refused
             ? $"{where} refused the connection with HTTP {refused} ({(HttpStatusCode)refused})."
             : $"Could not connect to {where}: {Scrub(Messages(exception), token)}";
-        return new SignalingConnectionException(char.ToUpperInvariant(message[0]) + message[1..], status, exception);
+        // An inner exception whose text holds the token would show it in every log line of this one.
+        var full = exception.ToString();
+        var inner = Scrub(full, token) == full ? exception : null;
+        return new SignalingConnectionException(char.ToUpperInvariant(message[0]) + message[1..], status, inner);
     }
 
     private static int? StatusOf(Exception exception) => exception switch
@@ -43,17 +45,13 @@ internal static partial class ConnectFailure
         _ => null,
     };
 
-    private static string Messages(Exception exception)
+    /// <summary>The messages of the whole chain: an AggregateException's own message already lists its inner ones'.</summary>
+    private static string Messages(Exception exception) => exception switch
     {
-        // An AggregateException's message already lists its inner exceptions' messages.
-        var text = new StringBuilder(exception.Message);
-        for (var inner = exception.InnerException; inner is not null && exception is not AggregateException; inner = inner.InnerException)
-        {
-            text.Append(" (").Append(inner.Message).Append(')');
-        }
-
-        return text.ToString();
-    }
+        AggregateException => exception.Message,
+        { InnerException: { } inner } => $"{exception.Message} ({Messages(inner)})",
+        _ => exception.Message,
+    };
 
     private static string Scrub(string text, string? token)
     {

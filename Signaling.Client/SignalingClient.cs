@@ -64,7 +64,10 @@ public sealed partial class SignalingClient(HubConnection connection) : ISignali
         }
     }
 
-    /// <summary>Closes the connection; the server sees the caller leave its rooms.</summary>
+    /// <summary>
+    /// Closes the connection. It returns once the close is sent: the server then sees the caller leave its
+    /// rooms, a moment later, so a peer learns it from <see cref="ISignalingClient.PeerLeft"/>, not from this returning.
+    /// </summary>
     /// <param name="cancellationToken">Cancels waiting for the close.</param>
     public Task StopAsync(CancellationToken cancellationToken = default) => Connection.StopAsync(cancellationToken);
 
