@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Signaling.Client;
 using Signaling.Contracts;
 using Signaling.Contracts.Relay;
@@ -76,10 +77,13 @@ public sealed class OfficialClientTransportTests : IDisposable
         await AssertStillRelaysAsync(aliceCall, bobCall);
     }
 
-    private Task<OfficialClient> ConnectOfficialAsync(string sub, Transport transport, SignalingProtocol protocol) =>
-        transport == Transport.WebSocketsWithoutNegotiation
-            ? OfficialClient.ConnectAsync(_app, Tokens.Create(sub), HttpTransportType.WebSockets, options => options.SkipNegotiation = true, protocol)
-            : OfficialClient.ConnectAsync(_app, Tokens.Create(sub), TransportType(transport), protocol: protocol);
+    private Task<OfficialClient> ConnectOfficialAsync(string sub, Transport transport, SignalingProtocol protocol)
+    {
+        Action<IHubConnectionBuilder>? addProtocol = protocol == SignalingProtocol.MessagePack ? builder => builder.AddMessagePackProtocol() : null;
+        return transport == Transport.WebSocketsWithoutNegotiation
+            ? OfficialClient.ConnectAsync(_app, Tokens.Create(sub), HttpTransportType.WebSockets, options => options.SkipNegotiation = true, addProtocol)
+            : OfficialClient.ConnectAsync(_app, Tokens.Create(sub), TransportType(transport), protocol: addProtocol);
+    }
 
     private async Task<SignalingClient> ConnectSignalingAsync(string sub, Transport transport, SignalingProtocol protocol)
     {

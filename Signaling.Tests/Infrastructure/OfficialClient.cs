@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Http.Connections.Client;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.DependencyInjection;
-using Signaling.Client;
 using Signaling.Contracts;
 using Signaling.Contracts.Rooms;
 
@@ -24,9 +22,9 @@ public sealed class OfficialClient(HubConnection connection) : IAsyncDisposable
     /// <param name="token">The bearer token, sent with the negotiate and the transport requests.</param>
     /// <param name="transport">Only this transport; the client's default (every transport, WebSockets first) when null.</param>
     /// <param name="configure">Further options, after the token is set.</param>
-    /// <param name="protocol">The hub protocol; JSON, the client's default, unless set.</param>
+    /// <param name="protocol">Adds the hub protocol to the builder; JSON, the client's default, when null.</param>
     public static async Task<OfficialClient> ConnectAsync(
-        ISignalingHost host, string token, HttpTransportType? transport = null, Action<HttpConnectionOptions>? configure = null, SignalingProtocol protocol = SignalingProtocol.Json)
+        ISignalingHost host, string token, HttpTransportType? transport = null, Action<HttpConnectionOptions>? configure = null, Action<IHubConnectionBuilder>? protocol = null)
     {
         var url = new Uri(host.BaseAddress, SignalingRoutes.Hub);
         void Configure(HttpConnectionOptions options)
@@ -36,11 +34,7 @@ public sealed class OfficialClient(HubConnection connection) : IAsyncDisposable
         }
 
         var builder = new HubConnectionBuilder();
-        if (protocol == SignalingProtocol.MessagePack)
-        {
-            builder.AddMessagePackProtocol();
-        }
-
+        protocol?.Invoke(builder);
         var connection = (transport is { } only ? builder.WithUrl(url, only, Configure) : builder.WithUrl(url, Configure)).Build();
         try
         {
