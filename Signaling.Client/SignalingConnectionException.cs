@@ -1,8 +1,9 @@
 namespace Signaling.Client;
 
 /// <summary>
-/// The WebSocket connection to the hub could not be opened: the server refused the upgrade
-/// (for example HTTP 401 for a missing or expired token) or could not be reached.
+/// The connection to the hub could not be opened: the server refused the negotiate or the transport
+/// request (for example HTTP 401 for a missing or expired token), refused the handshake, or could not be reached.
+/// The message names the hub's address without its query and never holds the access token.
 /// </summary>
 public sealed class SignalingConnectionException : Exception
 {
@@ -21,15 +22,15 @@ public sealed class SignalingConnectionException : Exception
 
     /// <summary>Creates an exception with a message and its cause.</summary>
     /// <param name="message">What failed.</param>
-    /// <param name="innerException">The underlying error, usually a <see cref="System.Net.WebSockets.WebSocketException"/>.</param>
+    /// <param name="innerException">The underlying error, as Microsoft's client threw it.</param>
     public SignalingConnectionException(string message, Exception? innerException)
         : base(message, innerException)
     {
     }
 
-    /// <summary>Creates an exception for a refused upgrade.</summary>
+    /// <summary>Creates an exception for a refused request.</summary>
     /// <param name="message">What failed, including the status code.</param>
-    /// <param name="statusCode">The HTTP status code the server answered the upgrade request with.</param>
+    /// <param name="statusCode">The HTTP status code the server refused the request with.</param>
     /// <param name="innerException">The underlying error.</param>
     public SignalingConnectionException(string message, int? statusCode, Exception? innerException)
         : base(message, innerException)
@@ -38,8 +39,8 @@ public sealed class SignalingConnectionException : Exception
     }
 
     /// <summary>
-    /// The HTTP status code of the refused upgrade (401, 403, 404, ...), or <see langword="null"/>
-    /// when the server never answered (DNS, TCP or TLS failure).
+    /// The HTTP status code of the refused negotiate or transport request (401, 403, 404, ...), or
+    /// <see langword="null"/> when no HTTP request was refused (DNS, TCP or TLS failure, a refused handshake).
     /// </summary>
     public int? StatusCode { get; }
 }

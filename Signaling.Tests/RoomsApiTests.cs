@@ -93,6 +93,12 @@ public sealed class RoomsApiTests : IDisposable
         await alice.DisposeAsync();
         var janitor = _app.Services.GetRequiredService<RoomJanitor>();
         using var http = _app.CreateHttpClient(Tokens.Create("alice"));
+        // The client is gone once its close frame is sent; the server marks the room empty when it
+        // processes the close, at the clock's time then: before the clock moves.
+        await Eventually.Until(
+            async () => (await http.GetFromJsonAsync<RoomDetails>("/api/rooms/short-lived"))!,
+            room => !Assert.Single(room.Members).IsActive,
+            what: "alice inactive");
 
         _time.Advance(TimeSpan.FromMinutes(4));
         await janitor.SweepAsync();

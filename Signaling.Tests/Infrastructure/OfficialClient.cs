@@ -8,14 +8,12 @@ namespace Signaling.Tests.Infrastructure;
 
 /// <summary>
 /// Microsoft's .NET SignalR client as users run it: <c>WithUrl</c> with default options, so it
-/// negotiates first and then opens a transport with the connection token, unlike
-/// <see cref="Signaling.Client.SignalingClient"/>, which goes straight to a WebSocket.
+/// negotiates first and then opens a transport with the connection token. Wraps any started
+/// <see cref="HubConnection"/>, such as <see cref="Signaling.Client.SignalingClient.Connection"/>.
 /// </summary>
-public sealed class OfficialClient : IAsyncDisposable
+public sealed class OfficialClient(HubConnection connection) : IAsyncDisposable
 {
-    private OfficialClient(HubConnection connection) => Connection = connection;
-
-    public HubConnection Connection { get; }
+    public HubConnection Connection { get; } = connection;
 
     /// <summary>The id the server gave this connection, as <c>GET /api/connections</c> lists it.</summary>
     public string ConnectionId => Connection.ConnectionId!;
@@ -24,7 +22,9 @@ public sealed class OfficialClient : IAsyncDisposable
     /// <param name="token">The bearer token, sent with the negotiate and the transport requests.</param>
     /// <param name="transport">Only this transport; the client's default (every transport, WebSockets first) when null.</param>
     /// <param name="configure">Further options, after the token is set.</param>
-    public static async Task<OfficialClient> ConnectAsync(ISignalingHost host, string token, HttpTransportType? transport = null, Action<HttpConnectionOptions>? configure = null)
+    /// <param name="protocol">Adds the hub protocol to the builder; JSON, the client's default, when null.</param>
+    public static async Task<OfficialClient> ConnectAsync(
+        ISignalingHost host, string token, HttpTransportType? transport = null, Action<HttpConnectionOptions>? configure = null, Action<IHubConnectionBuilder>? protocol = null)
     {
         var url = new Uri(host.BaseAddress, SignalingRoutes.Hub);
         void Configure(HttpConnectionOptions options)
@@ -34,6 +34,7 @@ public sealed class OfficialClient : IAsyncDisposable
         }
 
         var builder = new HubConnectionBuilder();
+        protocol?.Invoke(builder);
         var connection = (transport is { } only ? builder.WithUrl(url, only, Configure) : builder.WithUrl(url, Configure)).Build();
         try
         {

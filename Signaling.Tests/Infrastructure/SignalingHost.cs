@@ -21,7 +21,7 @@ public static class SignalingHostExtensions
         return client;
     }
 
-    /// <summary>Opens a real WebSocket hub connection through <see cref="SignalingClient"/> with the given token.</summary>
+    /// <summary>Opens a real hub connection through <see cref="SignalingClient"/> (negotiate, then WebSockets) with the given token.</summary>
     public static async Task<TestPeer> ConnectAsync(this ISignalingHost host, string? token, Action<SignalingClientOptions>? configure = null)
     {
         var client = SignalingClient.Create(host.BaseAddress, _ => ValueTask.FromResult(token), configure);

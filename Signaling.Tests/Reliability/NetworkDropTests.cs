@@ -8,8 +8,8 @@ namespace Signaling.Tests.Reliability;
 /// <summary>
 /// A real JS client (<c>@microsoft/signalr</c> with <c>withStatefulReconnect()</c>) loses its TCP
 /// connection mid-stream and reconnects on its own within the server's reconnect window: every
-/// relayed message reaches it exactly once and in order. The repo's .NET client cannot take part:
-/// it skips negotiation, and stateful reconnect is agreed during negotiation.
+/// relayed message reaches it exactly once and in order. <see cref="SignalingClientConnectionTests"/> drops
+/// the .NET client's connection the same way.
 /// </summary>
 public sealed class NetworkDropTests(ITestOutputHelper output)
 {

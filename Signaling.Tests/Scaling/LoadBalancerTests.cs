@@ -1,9 +1,6 @@
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Http.Connections;
-using Signaling.Contracts;
 using Signaling.Contracts.Http;
-using Signaling.Contracts.Relay;
-using Signaling.Contracts.Rooms;
 using Signaling.Tests.Infrastructure;
 
 namespace Signaling.Tests.Scaling;
@@ -16,8 +13,6 @@ namespace Signaling.Tests.Scaling;
 public sealed class LoadBalancerTests : IAsyncLifetime
 {
     private const string Org = "lb-tests";
-
-    private const int Candidates = 5;
 
     private RedisTestCluster _cluster = null!;
 
@@ -51,7 +46,7 @@ public sealed class LoadBalancerTests : IAsyncLifetime
         await using var bob = await ConnectAsync("bob");
 
         await AssertOnDifferentInstancesAsync(alice, bob);
-        await CallAsync(alice, bob, "lb-default");
+        await OfficialCall.CompleteAsync(alice, bob, "lb-default");
     }
 
     [Fact]
@@ -61,7 +56,7 @@ public sealed class LoadBalancerTests : IAsyncLifetime
         await using var bob = await ConnectAsync("bob", HttpTransportType.LongPolling);
 
         await AssertOnDifferentInstancesAsync(alice, bob);
-        await CallAsync(alice, bob, "lb-mixed");
+        await OfficialCall.CompleteAsync(alice, bob, "lb-mixed");
     }
 
     [Fact]
@@ -94,42 +89,4 @@ public sealed class LoadBalancerTests : IAsyncLifetime
         var instances = ids.Select(id => listed.Single(c => c.ConnectionId == id).InstanceId).ToList();
         Assert.NotEqual(instances[0], instances[1]);
     }
-
-    /// <summary>What a WebRTC call needs from signaling: offer, answer, then trickled candidates both ways, ending with null.</summary>
-    private static async Task CallAsync(OfficialClient alice, OfficialClient bob, string roomId)
-    {
-        await alice.Invoke<JoinRoomResult>(nameof(ISignalingHub.JoinRoom), new JoinRoomRequest(roomId));
-        var aliceSeesBob = alice.Expect<PeerInfo>(nameof(ISignalingClient.PeerJoined), 1);
-        var bobJoined = await bob.Invoke<JoinRoomResult>(nameof(ISignalingHub.JoinRoom), new JoinRoomRequest(roomId));
-        Assert.Contains(bobJoined.Peers, p => p.PeerId == "alice" && p.IsActive);
-        Assert.Equal("bob", Assert.Single(await aliceSeesBob).PeerId);
-
-        var offers = bob.Expect<RelayedSdp>(nameof(ISignalingClient.Offer), 1);
-        var answers = alice.Expect<RelayedSdp>(nameof(ISignalingClient.Answer), 1);
-        var toBob = bob.Expect<RelayedIceCandidate>(nameof(ISignalingClient.IceCandidate), Candidates + 1);
-        var toAlice = alice.Expect<RelayedIceCandidate>(nameof(ISignalingClient.IceCandidate), Candidates + 1);
-
-        await alice.Invoke(nameof(ISignalingHub.Offer), new SdpMessage(roomId, "bob", "v=0 offer from alice"));
-        Assert.Equal(new RelayedSdp(roomId, "alice", "v=0 offer from alice"), Assert.Single(await offers));
-        await bob.Invoke(nameof(ISignalingHub.Answer), new SdpMessage(roomId, "alice", "v=0 answer from bob"));
-        Assert.Equal(new RelayedSdp(roomId, "bob", "v=0 answer from bob"), Assert.Single(await answers));
-
-        await Task.WhenAll(TrickleAsync(alice, roomId, "alice", "bob"), TrickleAsync(bob, roomId, "bob", "alice"));
-        Assert.Equal(CandidatesOf("alice").Select(c => new RelayedIceCandidate(roomId, "alice", c)), await toBob);
-        Assert.Equal(CandidatesOf("bob").Select(c => new RelayedIceCandidate(roomId, "bob", c)), await toAlice);
-    }
-
-    private static async Task TrickleAsync(OfficialClient sender, string roomId, string from, string to)
-    {
-        foreach (var candidate in CandidatesOf(from))
-        {
-            await sender.Invoke(nameof(ISignalingHub.IceCandidate), new IceCandidateMessage(roomId, to, candidate));
-        }
-    }
-
-    /// <summary>A peer's candidates in the order it gathers them; null is end of candidates.</summary>
-    private static IEnumerable<IceCandidateInit?> CandidatesOf(string peer) =>
-        Enumerable.Range(0, Candidates)
-            .Select(i => new IceCandidateInit($"candidate:{i} 1 udp {2122260223 - i} 192.0.2.{i + 1} {50000 + i} typ host", "0", 0, $"{peer}-ufrag"))
-            .Append(null);
 }

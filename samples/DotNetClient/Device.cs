@@ -30,9 +30,9 @@ internal sealed class Device(SignalingClient client, ClientOptions options)
             return Task.CompletedTask;
         };
         // A reconnect is a new connection: the hub has marked us inactive in the room, so join again.
-        client.Reconnected += async _ =>
+        client.Reconnected += async connectionId =>
         {
-            Log("reconnected", options.ClientId);
+            Log("reconnected", $"{options.ClientId} as connection {connectionId}");
             await JoinRoomAsync(CancellationToken.None);
         };
         client.Closed += error =>

@@ -32,7 +32,13 @@ async ValueTask<string?> TokenAsync(CancellationToken cancellationToken)
     return token?.Token;
 }
 
-await using var client = SignalingClient.Create(options.Server, TokenAsync, o => o.AutomaticReconnect = true);
+// A short network drop resumes the same connection (stateful reconnect); a longer one ends it, and
+// automatic reconnect opens a new one, on which the device rejoins its room (Device.Subscribe).
+await using var client = SignalingClient.Create(options.Server, TokenAsync, o =>
+{
+    o.StatefulReconnect = true;
+    o.AutomaticReconnect = true;
+});
 var device = new Device(client, options);
 device.Subscribe();
 
