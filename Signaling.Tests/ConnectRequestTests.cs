@@ -19,14 +19,7 @@ public sealed class ConnectRequestTests : IDisposable
 
     private Task<TestPeer> Device(string sub = "device", string org = "acme") => _app.ConnectAsync(Tokens.Create(sub, roles: ["client"], org: org));
 
-    /// <summary>Registers the device, then takes it offline, as a device that was seen before.</summary>
-    private async Task KnownOfflineDevice(TestPeer admin, string sub = "device")
-    {
-        var device = await Device(sub);
-        await admin.Next<ClientStatusChangedEvent>(nameof(ISignalingClient.ClientStatusChanged), e => e.ClientId == sub && e.Status == ClientStatus.Online);
-        await device.DisposeAsync();
-        await admin.Next<ClientStatusChangedEvent>(nameof(ISignalingClient.ClientStatusChanged), e => e.ClientId == sub && e.Status == ClientStatus.Offline);
-    }
+    private Task KnownOfflineDevice(TestPeer admin, string sub = "device") => _app.RegisterOfflineDeviceAsync(admin, sub);
 
     private static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement.Clone();
 

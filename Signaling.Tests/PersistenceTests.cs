@@ -1,4 +1,9 @@
+using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
+using Signaling.Contracts;
+using Signaling.Contracts.Admin;
+using Signaling.Contracts.Http;
 using Signaling.Contracts.Rooms;
 using Signaling.Tests.Infrastructure;
 
@@ -82,6 +87,28 @@ public sealed class PersistenceTests : IDisposable
              Contracts.Admin.ClientHistoryEventType.RequestQueued, Contracts.Admin.ClientHistoryEventType.Connected,
              Contracts.Admin.ClientHistoryEventType.RequestDelivered],
             history.Events.Select(e => e.Type));
+    }
+
+    [Fact]
+    public async Task A_connect_request_pending_at_a_restart_expires_on_time_after_it()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var adminToken = Tokens.Create("agent", roles: ["admin"], org: "acme");
+        string requestId;
+        using (var first = new SignalingApplication(dataDirectory: _dataDirectory, time: time))
+        {
+            await using var admin = await first.ConnectAsync(adminToken);
+            await first.RegisterOfflineDeviceAsync(admin, "device");
+            requestId = (await admin.Client.AdminConnectRequest(new AdminConnectRequestArgs("device", JsonSerializer.SerializeToElement("soon"), TtlSeconds: 20))).RequestId;
+        }
+
+        using var second = new SignalingApplication(dataDirectory: _dataDirectory, time: time);
+        await using var admin2 = await second.ConnectAsync(adminToken);
+        var deadline = (await second.CreateHttpClient(adminToken).GetFromJsonAsync<ConnectRequestSummary[]>("/api/admin/connect-requests"))!.Single().ExpiresAt;
+
+        time.SetUtcNow(DateTimeOffset.FromUnixTimeMilliseconds(deadline + 1));
+        var expired = await admin2.Next<ConnectRequestUpdatedEvent>(nameof(ISignalingClient.ConnectRequestUpdated), e => e.RequestId == requestId);
+        Assert.Equal((ConnectRequestStatus.Expired, deadline + 1), (expired.Status, expired.At));
     }
 
     [Fact]

@@ -1,11 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Signaling.Contracts;
 using Signaling.Contracts.Http;
 using Signaling.Contracts.Rooms;
-using Signaling.Hub.Rooms;
 using Signaling.Tests.Infrastructure;
 
 namespace Signaling.Tests;
@@ -87,47 +85,41 @@ public sealed class RoomsApiTests : IDisposable
     }
 
     [Fact]
-    public async Task An_empty_room_is_removed_after_the_timeout_and_inactive_members_with_it()
+    public async Task An_empty_room_is_removed_at_its_timeout_and_inactive_members_with_it()
     {
+        using var http = _app.CreateHttpClient(Tokens.Create("alice"));
+        // Off the rhythm of a periodic sweep (a quarter of the timeout): only a sweep at the deadline is on time.
+        _time.Advance(TimeSpan.FromSeconds(10));
         var alice = await _app.JoinAsync("alice", "short-lived");
         await alice.DisposeAsync();
-        var janitor = _app.Services.GetRequiredService<RoomJanitor>();
-        using var http = _app.CreateHttpClient(Tokens.Create("alice"));
-        // The client is gone once its close frame is sent; the server marks the room empty when it
-        // processes the close, at the clock's time then: before the clock moves.
-        await Eventually.Until(
-            async () => (await http.GetFromJsonAsync<RoomDetails>("/api/rooms/short-lived"))!,
-            room => !Assert.Single(room.Members).IsActive,
-            what: "alice inactive");
+        var left = await Eventually.Until(async () => (await http.GetFromJsonAsync<RoomDetails>("/api/rooms/short-lived"))!.Members.Single(), m => !m.IsActive);
+        var deadline = left.LastSeen + (long)TimeSpan.FromMinutes(5).TotalMilliseconds;
 
-        _time.Advance(TimeSpan.FromMinutes(4));
-        await janitor.SweepAsync();
-        var kept = (await http.GetFromJsonAsync<RoomDetails>("/api/rooms/short-lived"))!;
-        Assert.False(Assert.Single(kept.Members).IsActive);
+        _time.SetUtcNow(DateTimeOffset.FromUnixTimeMilliseconds(deadline - 1));
+        Assert.Contains((await http.GetFromJsonAsync<RoomPage>("/api/rooms"))!.Items, r => r.RoomId == "short-lived");
+        Assert.False(Assert.Single((await http.GetFromJsonAsync<RoomDetails>("/api/rooms/short-lived"))!.Members).IsActive);
 
-        _time.Advance(TimeSpan.FromMinutes(2));
-        await janitor.SweepAsync();
+        _time.SetUtcNow(DateTimeOffset.FromUnixTimeMilliseconds(deadline + 1));
+        await Eventually.Until(async () => (await http.GetFromJsonAsync<RoomPage>("/api/rooms"))!.Items.All(r => r.RoomId != "short-lived"), what: "the empty room gone from the list");
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/api/rooms/short-lived")).StatusCode);
     }
 
     [Fact]
-    public async Task A_room_with_an_active_member_outlives_the_timeout_but_not_its_maximum_duration()
+    public async Task A_room_with_an_active_member_outlives_the_timeout_but_closes_at_its_maximum_duration()
     {
         using var owner = _app.CreateHttpClient(Tokens.Create("owner"));
+        _time.Advance(TimeSpan.FromSeconds(10));
         var roomId = await CreateAsync(owner, new RoomSettings(MaxDurationMinutes: 30));
         await using var alice = await _app.ConnectAsync(Tokens.Create("alice"));
-        await alice.Client.JoinRoom(new JoinRoomRequest(roomId));
-        var janitor = _app.Services.GetRequiredService<RoomJanitor>();
+        var joined = await alice.Client.JoinRoom(new JoinRoomRequest(roomId));
+        var deadline = joined.Room.CreatedAt + (long)TimeSpan.FromMinutes(30).TotalMilliseconds;
 
-        // Advancing fake time also fires the janitor's own timer, so assert on what users see,
-        // not on which sweep did the work.
-        _time.Advance(TimeSpan.FromMinutes(20));
-        await janitor.SweepAsync();
+        _time.SetUtcNow(DateTimeOffset.FromUnixTimeMilliseconds(deadline - 1));
         Assert.Equal(HttpStatusCode.OK, (await owner.GetAsync($"/api/rooms/{roomId}")).StatusCode);
+        Assert.Empty(alice.Pending(nameof(ISignalingClient.RoomClosed)));
 
-        _time.Advance(TimeSpan.FromMinutes(11));
-        await janitor.SweepAsync();
-        Assert.Equal(RoomClosedReason.Expired, (await alice.Next<RoomClosedEvent>(nameof(ISignalingClient.RoomClosed))).Reason);
+        _time.SetUtcNow(DateTimeOffset.FromUnixTimeMilliseconds(deadline + 1));
+        Assert.Equal(new RoomClosedEvent(roomId, RoomClosedReason.Expired), await alice.Next<RoomClosedEvent>(nameof(ISignalingClient.RoomClosed)));
         Assert.Equal(HttpStatusCode.NotFound, (await owner.GetAsync($"/api/rooms/{roomId}")).StatusCode);
     }
 

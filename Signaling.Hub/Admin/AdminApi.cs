@@ -20,6 +20,7 @@ public static class AdminApi
         services.AddSingleton<PresenceService>();
         services.AddSingleton<ConnectRequestService>();
         services.AddSingleton<AnalyticsService>();
+        services.AddSingleton<DeadlineTimer<RequestJanitor>>();
         services.AddHostedService<RequestJanitor>();
         return builder;
     }

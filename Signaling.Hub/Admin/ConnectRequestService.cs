@@ -16,6 +16,7 @@ public sealed class ConnectRequestService(
     IClientStore clients,
     IAdminInboxStore inbox,
     ISignalingClients hub,
+    DeadlineTimer<RequestJanitor> deadlines,
     IOptionsMonitor<QueueOptions> options,
     TimeProvider time)
 {
@@ -53,6 +54,11 @@ public sealed class ConnectRequestService(
             "q-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)), org, clientId, admin.Id, admin.Name,
             args.OfferData.Clone(), args.Priority ?? ConnectPriority.Normal, now, now + (long)ttl.TotalMilliseconds,
             ConnectRequestStatus.Queued, false), o.MaxPerClient);
+        if (outcome.Status is not CreateRequestStatus.QueueFull)
+        {
+            deadlines.Schedule(outcome.Request.ExpiresAt);
+        }
+
         switch (outcome.Status)
         {
             case CreateRequestStatus.QueueFull:

@@ -53,6 +53,9 @@ public interface IConnectRequestStore
     /// <summary>Expires queued and delivered requests whose time to live has run out.</summary>
     Task<IReadOnlyList<ConnectRequestRecord>> ExpireAsync(long now, CancellationToken cancellationToken = default);
 
+    /// <summary>The earliest time to live of a queued or delivered request that runs out after <paramref name="after"/>; null when there is none.</summary>
+    Task<long?> NextExpiryAsync(long after, CancellationToken cancellationToken = default);
+
     /// <summary>The organization's requests, newest first.</summary>
     Task<IReadOnlyList<ConnectRequestRecord>> ListAsync(string org, int limit, CancellationToken cancellationToken = default);
 

@@ -14,7 +14,10 @@ public sealed class QueueOptions
 
     public TimeSpan MaxTtl { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>How often expired requests are swept and their admins told.</summary>
+    /// <summary>
+    /// Longest time between two sweeps for expired requests. Requests expire on time without it;
+    /// it bounds how late one goes whose instance stopped before its deadline.
+    /// </summary>
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     internal static string? Check(QueueOptions o) =>

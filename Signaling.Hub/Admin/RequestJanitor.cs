@@ -1,30 +1,22 @@
 using Microsoft.Extensions.Options;
+using Signaling.Hub.Common;
 
 namespace Signaling.Hub.Admin;
 
-/// <summary>Periodic cleanup: requests past their time to live become <c>expired</c> and are never delivered after.</summary>
-public sealed partial class RequestJanitor(
+/// <summary>
+/// Requests past their time to live become <c>expired</c> (their admins are told) when the TTL
+/// runs out, and are never delivered after. <see cref="QueueOptions.CleanupInterval"/> is the
+/// safety net for requests this instance did not create and has not yet heard of.
+/// </summary>
+public sealed class RequestJanitor(
     ConnectRequestService requests,
-    IOptionsMonitor<QueueOptions> options,
-    TimeProvider time,
-    ILogger<RequestJanitor> logger) : BackgroundService
+    IConnectRequestStore store,
+    DeadlineTimer<RequestJanitor> deadlines,
+    IOptionsMonitor<QueueOptions> options) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.CurrentValue.CleanupInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await requests.ExpireAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogFailed(ex);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        deadlines.RunAsync(SweepAsync, () => options.CurrentValue.CleanupInterval, stoppingToken);
 
-    [LoggerMessage(LogLevel.Warning, "Expiring connect requests failed; retrying at the next tick")]
-    private partial void LogFailed(Exception exception);
+    private async Task<(int, long?)> SweepAsync(long now, CancellationToken cancellationToken) =>
+        (await requests.ExpireAsync(cancellationToken), await store.NextExpiryAsync(now, cancellationToken));
 }

@@ -23,6 +23,13 @@ public interface IRoomStore
     /// </summary>
     Task<IReadOnlyList<RoomRecord>> FindExpiredRoomsAsync(long idleBefore, long now, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The earliest time after <paramref name="after"/> at which a room reaches its maximum duration
+    /// or, having no active member, has been idle for <paramref name="idleFor"/> milliseconds (as
+    /// <see cref="FindExpiredRoomsAsync"/> counts it); null when there is none.
+    /// </summary>
+    Task<long?> NextDeadlineAsync(long idleFor, long after, CancellationToken cancellationToken = default);
+
     /// <summary>Rooms, rooms with an active member, and active members, across the cluster.</summary>
     Task<RoomCounts> CountAsync(CancellationToken cancellationToken = default);
 }

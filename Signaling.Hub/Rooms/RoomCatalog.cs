@@ -15,6 +15,7 @@ public sealed class RoomCatalog(
     RoomService rooms,
     TokenIssuer tokens,
     IOptionsMonitor<RoomOptions> options,
+    DeadlineTimer<RoomJanitor> deadlines,
     TimeProvider time)
 {
     private const int MaxDurationMinutes = 7 * 24 * 60;
@@ -40,9 +41,17 @@ public sealed class RoomCatalog(
 
         // Unguessable ids: knowing a room id must not be how outsiders find a room.
         var roomId = "r-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        return await store.GetOrCreateRoomAsync(new RoomRecord(
+        var room = await store.GetOrCreateRoomAsync(new RoomRecord(
             roomId, name ?? roomId, request.Type, request.MaxParticipants ?? options.CurrentValue.MaxParticipants,
             request.Settings ?? new RoomSettings(), time.NowMs(), caller.Id, caller.Org, RoomRecord.NewCreationId()));
+        // Created empty: it goes at the empty-room timeout unless someone joins first.
+        deadlines.Schedule(room.CreatedAt + options.CurrentValue.EmptyRoomTimeoutMs);
+        if (room.Settings.MaxDurationMinutes is { } minutes)
+        {
+            deadlines.Schedule(room.CreatedAt + minutes * 60_000L);
+        }
+
+        return room;
     }
 
     public async Task<RoomPage> ListAsync(CallerIdentity caller, int? offset, int? limit)

@@ -6,21 +6,22 @@ namespace Signaling.Hub.Rooms;
 
 /// <summary>
 /// Removes rooms that stayed empty for <see cref="RoomOptions.EmptyRoomTimeout"/> (inactive members
-/// go with them) and closes rooms that reached their maximum duration.
+/// go with them) and closes rooms that reached their maximum duration, when their deadline comes.
 /// </summary>
-public sealed partial class RoomJanitor(
+public sealed class RoomJanitor(
     IRoomStore store,
     RoomService rooms,
-    IOptionsMonitor<RoomOptions> options,
-    TimeProvider time,
-    ILogger<RoomJanitor> logger) : BackgroundService
+    DeadlineTimer<RoomJanitor> deadlines,
+    IOptionsMonitor<RoomOptions> options) : BackgroundService
 {
-    public async Task<int> SweepAsync(CancellationToken cancellationToken = default)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        deadlines.RunAsync(SweepAsync, SafetyInterval, stoppingToken);
+
+    private async Task<(int, long?)> SweepAsync(long now, CancellationToken cancellationToken)
     {
-        var now = time.NowMs();
-        var idleBefore = now - (long)options.CurrentValue.EmptyRoomTimeout.TotalMilliseconds;
+        var idleFor = options.CurrentValue.EmptyRoomTimeoutMs;
         var closed = 0;
-        foreach (var room in await store.FindExpiredRoomsAsync(idleBefore, now, cancellationToken))
+        foreach (var room in await store.FindExpiredRoomsAsync(now - idleFor, now, cancellationToken))
         {
             if (await rooms.CloseAsync(room.RoomId, RoomClosedReason.Expired))
             {
@@ -28,27 +29,13 @@ public sealed partial class RoomJanitor(
             }
         }
 
-        return closed;
+        return (closed, await store.NextDeadlineAsync(idleFor, now, cancellationToken));
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        // Sweeping at a quarter of the timeout bounds how late a room goes; capped for long timeouts.
-        var period = TimeSpan.FromTicks(Math.Clamp(options.CurrentValue.EmptyRoomTimeout.Ticks / 4, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
-        using var timer = new PeriodicTimer(period, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await SweepAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogSweepFailed(ex);
-            }
-        }
-    }
-
-    [LoggerMessage(LogLevel.Warning, "Room sweep failed; retrying at the next tick")]
-    private partial void LogSweepFailed(Exception exception);
+    /// <summary>
+    /// A quarter of the timeout (capped), so a room emptied where this instance did not see it (on
+    /// another instance, before a restart) is learned of well before its deadline.
+    /// </summary>
+    private TimeSpan SafetyInterval() =>
+        TimeSpan.FromTicks(Math.Clamp(options.CurrentValue.EmptyRoomTimeout.Ticks / 4, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
 }

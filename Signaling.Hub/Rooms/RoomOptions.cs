@@ -18,6 +18,8 @@ public sealed class RoomOptions
     /// <summary>A room with no active member is removed after this long.</summary>
     public TimeSpan EmptyRoomTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    internal long EmptyRoomTimeoutMs => (long)EmptyRoomTimeout.TotalMilliseconds;
+
     /// <summary>
     /// How long a relay may wait on a peer that is not reading (its send buffer full) before that
     /// peer's connection is closed as a slow consumer, so it cannot hold up the sender.

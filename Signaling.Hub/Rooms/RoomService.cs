@@ -23,6 +23,7 @@ public sealed partial class RoomService(
     IOptionsMonitor<RoomOptions> options,
     InstanceIdentity instance,
     IEnumerable<IRoomResources> resources,
+    DeadlineTimer<RoomJanitor> deadlines,
     TimeProvider time,
     ILogger<RoomService> logger)
 {
@@ -175,6 +176,7 @@ public sealed partial class RoomService(
     {
         foreach (var member in members)
         {
+            deadlines.Schedule(member.LastSeen + options.CurrentValue.EmptyRoomTimeoutMs);
             await hub.Clients.Group(GroupNames.Room(member.RoomId))
                 .PeerLeft(new PeerLeftEvent(member.RoomId, member.PeerId, PeerLeftReason.Disconnected));
             LogLeft(member.PeerId, member.RoomId, PeerLeftReason.Disconnected);
@@ -231,6 +233,9 @@ public sealed partial class RoomService(
             {
                 return false;
             }
+
+            // The room may be empty now; if it is not, its sweep finds nothing to do.
+            deadlines.Schedule(left.LastSeen + options.CurrentValue.EmptyRoomTimeoutMs);
 
             await hub.Groups.RemoveFromGroupAsync(session.ConnectionId, group);
             await hub.Clients.GroupExcept(group, session.ConnectionId).PeerLeft(new PeerLeftEvent(roomId, session.Caller.Id, reason));

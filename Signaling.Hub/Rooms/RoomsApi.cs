@@ -23,8 +23,8 @@ public static class RoomsApi
         services.AddSingleton<RelayService>();
         services.AddSingleton<RoomCatalog>();
         services.TryAddSingleton<ISessionHandover, LocalSessionHandover>();
-        services.AddSingleton<RoomJanitor>();
-        services.AddHostedService(sp => sp.GetRequiredService<RoomJanitor>());
+        services.AddSingleton<DeadlineTimer<RoomJanitor>>();
+        services.AddHostedService<RoomJanitor>();
         return builder;
     }
 

@@ -1,4 +1,6 @@
 using Signaling.Client;
+using Signaling.Contracts;
+using Signaling.Contracts.Admin;
 
 namespace Signaling.Tests.Infrastructure;
 
@@ -31,6 +33,18 @@ public static class SignalingHostExtensions
         // invocations only after it: a round trip means the server has registered this connection.
         await client.Ping().WaitAsync(Timeouts.Default);
         return peer;
+    }
+
+    /// <summary>
+    /// Connects the device <paramref name="clientId"/> of <paramref name="org"/> once and takes it
+    /// offline again, as a device that was seen before: admin requests to it are queued.
+    /// </summary>
+    public static async Task RegisterOfflineDeviceAsync(this ISignalingHost host, TestPeer admin, string clientId, string org = "acme")
+    {
+        var device = await host.ConnectAsync(Tokens.Create(clientId, roles: ["client"], org: org));
+        await admin.Next<ClientStatusChangedEvent>(nameof(ISignalingClient.ClientStatusChanged), e => e.ClientId == clientId && e.Status == ClientStatus.Online);
+        await device.DisposeAsync();
+        await admin.Next<ClientStatusChangedEvent>(nameof(ISignalingClient.ClientStatusChanged), e => e.ClientId == clientId && e.Status == ClientStatus.Offline);
     }
 
     /// <summary>Connects as <paramref name="sub"/> with a fresh token and joins <paramref name="roomId"/>.</summary>

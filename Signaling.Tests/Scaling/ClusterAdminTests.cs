@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Signaling.Contracts;
 using Signaling.Contracts.Admin;
+using Signaling.Contracts.Http;
 using Signaling.Tests.Infrastructure;
 
 namespace Signaling.Tests.Scaling;
@@ -15,22 +17,13 @@ public sealed class ClusterAdminTests
 
     private static string DeviceToken => Tokens.Create("kiosk", roles: ["client"], org: "acme");
 
-    /// <summary>Requests go to known devices: the device connects once, then goes offline.</summary>
-    private static async Task RegisterOfflineDeviceAsync(ISignalingHost host, TestPeer admin)
-    {
-        var device = await host.ConnectAsync(DeviceToken);
-        await admin.Next<ClientStatusChangedEvent>(nameof(ISignalingClient.ClientStatusChanged), e => e.Status == ClientStatus.Online);
-        await device.DisposeAsync();
-        await admin.Next<ClientStatusChangedEvent>(nameof(ISignalingClient.ClientStatusChanged), e => e.Status == ClientStatus.Offline);
-    }
-
     [Fact]
     public async Task A_queued_request_is_delivered_exactly_once_when_the_device_connects_to_two_instances_at_once()
     {
         await using var cluster = await RedisTestCluster.StartAsync(2);
         var (a, b) = (cluster.Instances[0], cluster.Instances[1]);
         await using var admin = await a.ConnectAsync(AdminToken);
-        await RegisterOfflineDeviceAsync(b, admin);
+        await b.RegisterOfflineDeviceAsync(admin, "kiosk");
         var ids = new List<string>();
         foreach (var priority in new[] { ConnectPriority.Low, ConnectPriority.Urgent, ConnectPriority.Normal })
         {
@@ -77,12 +70,31 @@ public sealed class ClusterAdminTests
     }
 
     [Fact]
+    public async Task A_request_made_on_one_instance_is_reported_expired_on_time_to_its_admin_on_another()
+    {
+        await using var cluster = await RedisTestCluster.StartAsync(2);
+        var (a, b) = (cluster.Instances[0], cluster.Instances[1]);
+        await using var admin = await a.ConnectAsync(AdminToken);
+        await b.RegisterOfflineDeviceAsync(admin, "kiosk");
+        using var http = b.CreateHttpClient(AdminToken);
+
+        var clock = Stopwatch.StartNew();
+        var response = await http.PostAsJsonAsync(new Uri("/api/admin/clients/kiosk/connect-requests", UriKind.Relative), new CreateConnectRequestBody(Offer, TtlSeconds: 1), RedisTestCluster.Json);
+        var created = (await response.Content.ReadFromJsonAsync<ConnectRequestResult>(RedisTestCluster.Json))!;
+        Assert.Equal(ConnectDispatchStatus.Queued, created.Status);
+        var expired = await admin.Next<ConnectRequestUpdatedEvent>(nameof(ISignalingClient.ConnectRequestUpdated), e => e.RequestId == created.RequestId)
+            .WaitAsync(TimeSpan.FromSeconds(2));
+        Assert.Equal(ConnectRequestStatus.Expired, expired.Status);
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(1), $"expired after {clock.Elapsed}");
+    }
+
+    [Fact]
     public async Task A_queued_request_and_its_history_survive_the_instance_that_queued_it()
     {
         await using var cluster = await RedisTestCluster.StartAsync(2);
         var (a, b) = (cluster.Instances[0], cluster.Instances[1]);
         var admin = await a.ConnectAsync(AdminToken);
-        await RegisterOfflineDeviceAsync(b, admin);
+        await b.RegisterOfflineDeviceAsync(admin, "kiosk");
         var queued = await admin.Client.AdminConnectRequest(new AdminConnectRequestArgs("kiosk", Offer, ConnectPriority.High));
         Assert.Equal(ConnectDispatchStatus.Queued, queued.Status);
 

@@ -342,6 +342,30 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_next_room_deadline_is_the_earliest_maximum_duration_or_idle_timeout_still_to_come()
+    {
+        const long idleFor = 10_000;
+        Assert.Null(await Rooms.NextDeadlineAsync(idleFor, T0));
+        await Rooms.GetOrCreateRoomAsync(Room("timed", createdAt: T0, settings: new RoomSettings(MaxDurationMinutes: 1)));
+        await Members.JoinAsync(Join("timed", "a", "c1", now: T0 + 100));
+        Assert.Equal(T0 + 60_000, await Rooms.NextDeadlineAsync(idleFor, T0));
+
+        // Created empty: idle from its creation; busy while a member is active; idle again from its last activity.
+        await Rooms.GetOrCreateRoomAsync(Room("quiet", createdAt: T0 + 1_000));
+        Assert.Equal(T0 + 11_000, await Rooms.NextDeadlineAsync(idleFor, T0));
+        await Members.JoinAsync(Join("quiet", "b", "c2", now: T0 + 2_000));
+        Assert.Equal(T0 + 60_000, await Rooms.NextDeadlineAsync(idleFor, T0));
+        await Members.LeaveAsync("quiet", "b", "c2", T0 + 5_000);
+        Assert.Equal(T0 + 15_000, await Rooms.NextDeadlineAsync(idleFor, T0));
+
+        // What is due by 'after' is for the sweep at 'after', not the next deadline.
+        Assert.Equal(T0 + 60_000, await Rooms.NextDeadlineAsync(idleFor, T0 + 15_000));
+        Assert.Null(await Rooms.NextDeadlineAsync(idleFor, T0 + 60_000));
+        await Rooms.DeleteRoomAsync("quiet");
+        Assert.Equal(T0 + 60_000, await Rooms.NextDeadlineAsync(idleFor, T0));
+    }
+
+    [Fact]
     public async Task Files_link_only_to_active_members_and_are_found_by_id()
     {
         await Rooms.GetOrCreateRoomAsync(Room("r"));
@@ -652,6 +676,39 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(new RequestCounts(1, 0, 4), await Requests.CountAsync());
         Assert.Equal(ClientHistoryEventType.RequestExpired, (await Clients.GetHistoryAsync("acme", "dev", 1))[0].Type);
         Assert.Equal(ConnectRequestStatus.Accepted, (await Requests.ListAsync("acme", 10)).Single(r => r.RequestId == "answered").Status);
+    }
+
+    [Fact]
+    public async Task The_next_expiry_is_the_earliest_time_to_live_of_a_live_request_still_to_come()
+    {
+        Assert.Null(await Requests.NextExpiryAsync(T0));
+        await Requests.CreateAsync(Request("late", "dev", expiresAt: T0 + 3_000), 10);
+        await Requests.CreateAsync(Request("soon", "dev", expiresAt: T0 + 1_000), 10);
+        await Clients.ClientConnectedAsync("acme", "dev2", "D", "c1", "i1", T0);
+        await Requests.CreateAsync(Request("delivered", "dev2", expiresAt: T0 + 2_000), 10);
+        Assert.Equal(T0 + 1_000, await Requests.NextExpiryAsync(T0));
+        Assert.Equal(T0 + 2_000, await Requests.NextExpiryAsync(T0 + 1_000));
+
+        // Answered and cancelled requests have no deadline left, nor do expired ones.
+        await Requests.RespondAsync("acme", "dev2", "delivered", true, null, null, T0 + 10);
+        await Requests.CancelAsync("acme", "admin", "soon", T0 + 10);
+        Assert.Equal(T0 + 3_000, await Requests.NextExpiryAsync(T0));
+        await Requests.ExpireAsync(T0 + 3_000);
+        Assert.Null(await Requests.NextExpiryAsync(T0));
+    }
+
+    [Fact]
+    public async Task Sweeps_racing_each_other_expire_each_request_once()
+    {
+        var ids = Enumerable.Range(0, 50).Select(i => $"q{i}").ToList();
+        foreach (var id in ids)
+        {
+            await Requests.CreateAsync(Request(id, "dev", expiresAt: T0 + 100), 100);
+        }
+
+        // As every instance of a cluster sweeps when the deadline comes.
+        var sweeps = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Requests.ExpireAsync(T0 + 100)));
+        Assert.Equal(ids.Order(StringComparer.Ordinal), sweeps.SelectMany(s => s).Select(r => r.RequestId).Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -199,6 +199,12 @@ public sealed class RedisConnectRequestStore(RedisConnection redis) : IConnectRe
         return settled;
     }
 
+    public async Task<long?> NextExpiryAsync(long after, CancellationToken cancellationToken = default)
+    {
+        var next = await Db.SortedSetRangeByScoreWithScoresAsync(Live, after, double.PositiveInfinity, Exclude.Start, take: 1);
+        return next.Length == 0 ? null : (long)next[0].Score;
+    }
+
     public async Task<IReadOnlyList<ConnectRequestRecord>> ListAsync(string org, int limit, CancellationToken cancellationToken = default)
     {
         if (limit <= 0)

@@ -287,6 +287,14 @@ public sealed class RedisRoomStore(RedisConnection redis) : IRoomStore, IMemberS
         return rooms.OfType<RoomRecord>().OrderBy(r => r.CreatedAt).ThenBy(r => r.RoomId, StringComparer.Ordinal).ToList();
     }
 
+    public async Task<long?> NextDeadlineAsync(long idleFor, long after, CancellationToken cancellationToken = default)
+    {
+        var idle = Db.SortedSetRangeByScoreWithScoresAsync(IdleRooms, after - idleFor, double.PositiveInfinity, Exclude.Start, take: 1);
+        var due = Db.SortedSetRangeByScoreWithScoresAsync(Deadlines, after, double.PositiveInfinity, Exclude.Start, take: 1);
+        var next = (await idle).Select(e => (long)e.Score + idleFor).Concat((await due).Select(e => (long)e.Score));
+        return next.Any() ? next.Min() : null;
+    }
+
     public async Task<RoomCounts> CountAsync(CancellationToken cancellationToken = default)
     {
         var transaction = Db.CreateTransaction();

@@ -101,6 +101,13 @@ public sealed class SqliteConnectRequestStore(SqliteDatabase db) : IConnectReque
             return expired.Select(r => r with { Status = ConnectRequestStatus.Expired, Reason = "time to live ran out", AnsweredAt = now }).ToList();
         }, cancellationToken);
 
+    public Task<long?> NextExpiryAsync(long after, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c =>
+        {
+            using var command = Command(c, "SELECT MIN(expires_at) FROM connect_requests WHERE status IN ('Queued', 'Delivered') AND expires_at > $after", null, ("$after", after));
+            return command.ExecuteScalar() is long next ? next : (long?)null;
+        });
+
     public Task<IReadOnlyList<ConnectRequestRecord>> ListAsync(string org, int limit, CancellationToken cancellationToken = default) =>
         db.ReadAsync<IReadOnlyList<ConnectRequestRecord>>(c => ReadWhere(c, null, "org = $org ORDER BY created_at DESC, rowid DESC LIMIT $limit", ("$org", org), ("$limit", limit)));
 

@@ -150,6 +150,20 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore, IMemberStor
                 AND COALESCE((SELECT MAX(m.last_seen) FROM members m WHERE m.room_id = rooms.room_id), created_at) <= $idle)
             """, ("$now", now), ("$idle", idleBefore)));
 
+    public Task<long?> NextDeadlineAsync(long idleFor, long after, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c =>
+        {
+            using var command = Command(c, """
+                SELECT MIN(deadline) FROM (
+                    SELECT created_at + max_duration_minutes * 60000 AS deadline FROM rooms WHERE max_duration_minutes IS NOT NULL
+                    UNION ALL
+                    SELECT COALESCE((SELECT MAX(m.last_seen) FROM members m WHERE m.room_id = rooms.room_id), created_at) + $idle FROM rooms
+                    WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.room_id = rooms.room_id AND m.is_active = 1))
+                WHERE deadline > $after
+                """, null, ("$idle", idleFor), ("$after", after));
+            return command.ExecuteScalar() is long next ? next : (long?)null;
+        });
+
     private static RoomRecord? ReadRoom(SqliteConnection c, SqliteTransaction? t, string roomId) =>
         ReadRooms(c, t, "room_id = $id", ("$id", roomId)).FirstOrDefault();
 

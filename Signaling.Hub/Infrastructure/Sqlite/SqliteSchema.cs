@@ -108,6 +108,7 @@ internal static class SqliteSchema
             answered_at INTEGER NULL
         );
         CREATE INDEX IF NOT EXISTS connect_requests_queue ON connect_requests(org, client_id, status, priority DESC, created_at);
+        CREATE INDEX IF NOT EXISTS connect_requests_live ON connect_requests(expires_at) WHERE status IN ('Queued', 'Delivered');
         CREATE TABLE IF NOT EXISTS admins (
             org TEXT NOT NULL,
             admin_id TEXT NOT NULL,
