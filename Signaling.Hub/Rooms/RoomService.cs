@@ -93,7 +93,9 @@ public sealed partial class RoomService(
             outcome.Members.Where(m => m.PeerId != caller.Id).Select(m => m.ToPeerInfo()).ToList(),
             ice.For(caller.Id),
             ModeFor(outcome.ActiveCount),
-            outcome.Room.ToInfo());
+            outcome.Room.ToInfo(),
+            outcome.ActiveCount,
+            outcome.Members.Count);
     }
 
     public async Task LeaveAsync(ConnectionSession session, string? roomId)
