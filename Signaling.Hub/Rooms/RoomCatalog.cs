@@ -14,6 +14,7 @@ public sealed class RoomCatalog(
     IMemberStore members,
     RoomService rooms,
     TokenIssuer tokens,
+    IFileLinks fileLinks,
     IOptionsMonitor<RoomOptions> options,
     TimeProvider time)
 {
@@ -69,7 +70,7 @@ public sealed class RoomCatalog(
         var active = listed.Count(m => m.IsActive);
         return new RoomDetails(
             room.RoomId, room.Name, room.Type, room.MaxParticipants, room.Settings, room.CreatedAt, room.CreatedBy,
-            rooms.ModeFor(active), listed.Select(m => m.ToPeerInfo()).ToList(), active, listed.Count);
+            rooms.ModeFor(active), listed.Select(m => m.ToPeerInfo(fileLinks)).ToList(), active, listed.Count);
     }
 
     public async Task DeleteAsync(CallerIdentity caller, string roomId)

@@ -23,6 +23,7 @@ public sealed partial class RoomService(
     IOptionsMonitor<RoomOptions> options,
     InstanceIdentity instance,
     IEnumerable<IRoomResources> resources,
+    IFileLinks fileLinks,
     TimeProvider time,
     ILogger<RoomService> logger)
 {
@@ -81,7 +82,7 @@ public sealed partial class RoomService(
             directory.Set(roomId, caller.Id, session.ConnectionId);
             await hub.Groups.AddToGroupAsync(session.ConnectionId, group);
             var others = hub.Clients.GroupExcept(group, session.ConnectionId);
-            var peer = outcome.Member!.ToPeerInfo();
+            var peer = outcome.Member!.ToPeerInfo(fileLinks);
             await (rejoinedSameConnection ? others.PeerUpdated(peer) : others.PeerJoined(peer));
         }
 
@@ -90,7 +91,7 @@ public sealed partial class RoomService(
             roomId,
             caller.Id,
             outcome.Reconnected,
-            outcome.Members.Where(m => m.PeerId != caller.Id).Select(m => m.ToPeerInfo()).ToList(),
+            outcome.Members.Where(m => m.PeerId != caller.Id).Select(m => m.ToPeerInfo(fileLinks)).ToList(),
             ice.For(caller.Id),
             ModeFor(outcome.ActiveCount),
             outcome.Room.ToInfo(),
@@ -134,7 +135,7 @@ public sealed partial class RoomService(
                 ?? throw new RefusalException(ErrorCodes.NotInRoom, $"not an active member of room '{roomId}'");
         }
 
-        var peer = updated.ToPeerInfo();
+        var peer = updated.ToPeerInfo(fileLinks);
         await hub.Clients.GroupExcept(GroupNames.Room(roomId), session.ConnectionId).PeerUpdated(peer);
         return peer;
     }
