@@ -23,6 +23,7 @@ public sealed class OpenApiTests
             "GET /api/ice-servers", "POST /api/dev/tokens",
             "GET /api/admin/clients", "GET /api/admin/clients/{clientId}/history", "POST /api/admin/clients/{clientId}/connect-requests",
             "DELETE /api/admin/connect-requests/{requestId}", "GET /api/admin/connect-requests", "GET /api/admin/analytics",
+            "GET /", "GET /health", "GET /health/live", "GET /health/ready", "GET /api/stats",
         ];
         Assert.All(expected, route => Assert.Contains(route, operations));
     }

@@ -25,7 +25,6 @@ public sealed class RoomsApiTests : IDisposable
         var response = await owner.PostAsJsonAsync("/api/rooms", new CreateRoomRequest("Standup", RoomType.Voice, 3, new RoomSettings(MuteOnEntry: true)));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var created = (await response.Content.ReadFromJsonAsync<CreateRoomResponse>())!;
-        Assert.Contains(created.RoomId, created.JoinLink, StringComparison.Ordinal);
         Assert.Equal(new RoomInfo(created.RoomId, "Standup", RoomType.Voice, 3, new RoomSettings(true), created.Room.CreatedAt, "owner"), created.Room);
 
         await using var alice = await _app.ConnectAsync(Tokens.Create("alice", org: "acme"));
@@ -134,6 +133,93 @@ public sealed class RoomsApiTests : IDisposable
         await ProblemAssert.Code(await http.GetAsync("/api/rooms?limit=1000"), HttpStatusCode.BadRequest, ErrorCodes.InvalidArgument);
         using var anonymous = _app.CreateHttpClient();
         await ProblemAssert.Code(await anonymous.GetAsync("/api/rooms"), HttpStatusCode.Unauthorized, ErrorCodes.Unauthorized);
+    }
+
+    [Fact]
+    public async Task The_join_link_opens_the_browser_call_in_the_room_and_its_organization_in_development()
+    {
+        using var owner = _app.CreateHttpClient(Tokens.Create("owner", org: "acme"));
+        var created = (await (await owner.PostAsJsonAsync("/api/rooms", new CreateRoomRequest("Standup"))).Content.ReadFromJsonAsync<CreateRoomResponse>())!;
+
+        Assert.Equal(new Uri(_app.BaseAddress, $"/samples/browser-call/?room={created.RoomId}&org=acme").ToString(), created.JoinLink);
+        using var browser = new HttpClient();
+        var page = await browser.GetAsync(new Uri(created.JoinLink!));
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task Outside_development_the_join_link_follows_the_configured_template_or_is_null()
+    {
+        using (var configured = new SignalingApplication(new Dictionary<string, string?>
+        {
+            ["Signaling:Rooms:JoinLinkTemplate"] = "https://app.example.com/join/{roomId}?from=signaling",
+        }, environment: "Production"))
+        {
+            var created = await CreatedAsync(configured.CreateHttpClient(Tokens.Create("owner")));
+            Assert.Equal($"https://app.example.com/join/{created.RoomId}?from=signaling", created.JoinLink);
+        }
+
+        using var bare = new SignalingApplication(environment: "Production");
+        var response = await bare.CreateHttpClient(Tokens.Create("owner")).PostAsJsonAsync("/api/rooms", new CreateRoomRequest());
+        Assert.Contains("\"joinLink\":null", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("https://app.example.com/join/")]
+    [InlineData("/join/{roomId}")]
+    [InlineData("ftp://files.example.com/{roomId}")]
+    public void A_join_link_template_that_cannot_make_a_link_fails_start_naming_the_key(string template)
+    {
+        var ex = Assert.ThrowsAny<Exception>(() => new SignalingApplication(new Dictionary<string, string?> { ["Signaling:Rooms:JoinLinkTemplate"] = template }));
+        Assert.Contains("Signaling:Rooms:JoinLinkTemplate", ProblemAssert.Messages(ex), StringComparison.Ordinal);
+        Assert.Contains("https://app.example.com/join/{roomId}", ProblemAssert.Messages(ex), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Room_details_and_the_join_result_count_active_and_all_members()
+    {
+        using var owner = _app.CreateHttpClient(Tokens.Create("owner", org: "acme"));
+        var roomId = await CreateAsync(owner);
+        await using var alice = await _app.ConnectAsync(Tokens.Create("alice", org: "acme"));
+        var first = await alice.Client.JoinRoom(new JoinRoomRequest(roomId));
+        Assert.Equal((1, 1), (first.ActiveCount, first.TotalCount));
+
+        await using var bob = await _app.ConnectAsync(Tokens.Create("bob", org: "acme"));
+        await bob.Client.JoinRoom(new JoinRoomRequest(roomId));
+        await bob.Client.LeaveRoom(roomId);
+        await using var carol = await _app.ConnectAsync(Tokens.Create("carol", org: "acme"));
+        var third = await carol.Client.JoinRoom(new JoinRoomRequest(roomId));
+        Assert.Equal((2, 3), (third.ActiveCount, third.TotalCount));
+
+        var details = (await owner.GetFromJsonAsync<RoomDetails>($"/api/rooms/{roomId}"))!;
+        Assert.Equal((2, 3), (details.ActiveCount, details.TotalCount));
+        var raw = await owner.GetStringAsync($"/api/rooms/{roomId}");
+        Assert.Contains("\"activeCount\":2", raw, StringComparison.Ordinal);
+        Assert.Contains("\"totalCount\":3", raw, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rooms_are_listed_newest_first_so_a_room_just_made_is_on_the_first_page()
+    {
+        using var owner = _app.CreateHttpClient(Tokens.Create("owner", org: "busy"));
+        var made = new List<string>();
+        for (var i = 0; i < 25; i++)
+        {
+            made.Add(await CreateAsync(owner));
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var page = (await owner.GetFromJsonAsync<RoomPage>("/api/rooms"))!;
+        Assert.Equal(25, page.Total);
+        Assert.Equal(made.AsEnumerable().Reverse().Take(page.Limit), page.Items.Select(r => r.RoomId));
+    }
+
+    private static async Task<CreateRoomResponse> CreatedAsync(HttpClient http)
+    {
+        var response = await http.PostAsJsonAsync("/api/rooms", new CreateRoomRequest("Room"));
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<CreateRoomResponse>())!;
     }
 
     private static async Task<string> CreateAsync(HttpClient http, RoomSettings? settings = null)

@@ -21,6 +21,8 @@ public sealed record JoinRoomRequest(
 /// <param name="IceServers">STUN/TURN servers to use, with short-lived TURN credentials.</param>
 /// <param name="ConnectionMode"><c>p2p</c> while the active members, the joiner included, fit a mesh, else <c>sfu</c>.</param>
 /// <param name="Room">The room's description.</param>
+/// <param name="ActiveCount">Active members after the join, the joiner included.</param>
+/// <param name="TotalCount">Members after the join, active and inactive, the joiner included.</param>
 public sealed record JoinRoomResult(
     string RoomId,
     string PeerId,
@@ -28,7 +30,9 @@ public sealed record JoinRoomResult(
     IReadOnlyList<PeerInfo> Peers,
     IReadOnlyList<IceServer> IceServers,
     ConnectionMode ConnectionMode,
-    RoomInfo Room);
+    RoomInfo Room,
+    int ActiveCount,
+    int TotalCount);
 
 /// <summary>Argument of <c>UpdateMediaState</c>.</summary>
 /// <param name="RoomId">The room.</param>

@@ -35,5 +35,10 @@ public sealed record MediaState(bool Audio = false, bool Video = false, bool Scr
 /// <param name="ContentType">The media type detected from the content.</param>
 /// <param name="Size">Size in bytes.</param>
 /// <param name="UploadedAt">Upload time, unix milliseconds.</param>
-/// <param name="Url">Where members download it.</param>
+/// <param name="Url">
+/// A download link relative to the service, <c>/api/files/{fileId}?exp=…&amp;sig=…</c>, that works
+/// without a token (in an <c>&lt;img src&gt;</c>, say) until <c>exp</c> (unix seconds); a fresh one
+/// comes with every description of the member. Members may also download
+/// <c>/api/files/{fileId}</c> with their token.
+/// </param>
 public sealed record SharedFile(string FileId, string FileName, string ContentType, long Size, long UploadedAt, string Url);

@@ -23,12 +23,10 @@ public interface ICluster
 }
 
 /// <summary>The embedded deployment: this process is the whole cluster.</summary>
-public sealed class LocalCluster(InstanceIdentity instance, SignalingTelemetry telemetry, ConnectionRegistry connections, TimeProvider time) : ICluster
+public sealed class LocalCluster(InstanceIdentity instance, SignalingTelemetry telemetry, ConnectionRegistry connections, StartTime start, TimeProvider time) : ICluster
 {
-    private readonly long _startedAt = time.NowMs();
-
     public Task<IReadOnlyList<InstanceStatus>> InstancesAsync(CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlyList<InstanceStatus>>([new InstanceStatus(instance.Id, _startedAt, time.NowMs(), telemetry.Load)]);
+        Task.FromResult<IReadOnlyList<InstanceStatus>>([new InstanceStatus(instance.Id, start.At, time.NowMs(), telemetry.Load)]);
 
     public Task<IReadOnlyList<ConnectionInfo>> ConnectionsAsync(string? org, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<ConnectionInfo>>(connections.Describe(instance.Id, org));

@@ -18,9 +18,8 @@ public sealed class StatsOptions
 }
 
 /// <summary>Cluster-wide figures: per-instance load from the heartbeats, everything else from the shared store.</summary>
-public sealed class StatsService(ICluster cluster, IRoomStore rooms, IClientStore clients, IAdminInboxStore admins, IConnectRequestStore requests, TimeProvider time)
+public sealed class StatsService(ICluster cluster, IRoomStore rooms, IClientStore clients, IAdminInboxStore admins, IConnectRequestStore requests, StartTime start, TimeProvider time)
 {
-    private readonly long _startedAt = time.NowMs();
 
     public async Task<StatsSnapshot> SnapshotAsync(CancellationToken cancellationToken)
     {
@@ -32,7 +31,7 @@ public sealed class StatsService(ICluster cluster, IRoomStore rooms, IClientStor
         var now = time.NowMs();
         return new StatsSnapshot(
             now,
-            (now - _startedAt) / 1000,
+            (now - start.At) / 1000,
             instances.Count,
             new ConnectionStats(instances.Sum(i => i.Load.Connections), instances.Sum(i => i.Load.ConnectionsOpened)),
             new RoomStats(roomCounts.ActiveRooms, roomCounts.Rooms,
@@ -52,6 +51,7 @@ public static class StatsApi
     {
         builder.Services.AddOptions<StatsOptions>().BindConfiguration(StatsOptions.Section);
         builder.Services.AddSingleton<StatsService>();
+        StartTime.AddTo(builder.Services);
         builder.Services.TryAddSingleton<ICluster, LocalCluster>();
         return builder;
     }

@@ -9,7 +9,16 @@ namespace Signaling.Hub.Common;
 /// </summary>
 public static partial class SamplePages
 {
-    private static readonly string[] Pages = ["browser-call", "admin-dashboard"];
+    /// <summary>The browser call page, which joins the room named by <c>?room=</c>.</summary>
+    public const string BrowserCall = "browser-call";
+
+    private static readonly string[] Pages = [BrowserCall, "admin-dashboard"];
+
+    /// <summary>Paths of the pages this environment serves, by page name: none outside Development or without the repository's samples folder.</summary>
+    public static IReadOnlyDictionary<string, string> Served(IWebHostEnvironment environment) =>
+        environment.IsDevelopment() && FindSamplesFolder(environment.ContentRootPath) is { } samples
+            ? Pages.Where(p => Directory.Exists(Path.Combine(samples, p))).ToDictionary(p => p, p => $"/samples/{p}/", StringComparer.Ordinal)
+            : new Dictionary<string, string>(StringComparer.Ordinal);
 
     public static WebApplication MapSamplePages(this WebApplication app)
     {

@@ -18,6 +18,7 @@ public sealed class FileService(
     FileStorage storage,
     IOptions<FileOptions> options,
     ISignalingClients hub,
+    FileLinks links,
     TimeProvider time)
 {
     public async Task<SharedFile> UploadAsync(CallerIdentity caller, string roomId, HttpRequest request, CancellationToken cancellationToken)
@@ -40,7 +41,7 @@ public sealed class FileService(
             ?? throw RefusalException.InvalidArgument("unsupported file type: JPEG, PNG, GIF, WebP, PDF, plain text or DOCX");
 
         var fileId = "f-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        var file = new SharedFile(fileId, fileName, contentType, content.Length, time.NowMs(), $"/api/files/{fileId}");
+        var file = new SharedFile(fileId, fileName, contentType, content.Length, time.NowMs(), FileLinks.PathOf(fileId));
         await storage.WriteAsync(roomId, fileId, content, cancellationToken);
         var member = await records.AddFileAsync(roomId, caller.Id, file, cancellationToken);
         if (member is null)
@@ -49,8 +50,8 @@ public sealed class FileService(
             throw new RefusalException(ErrorCodes.NotInRoom, $"not an active member of room '{roomId}'");
         }
 
-        await hub.Clients.Group(GroupNames.Room(roomId)).PeerUpdated(member.ToPeerInfo());
-        return file;
+        await hub.Clients.Group(GroupNames.Room(roomId)).PeerUpdated(member.ToPeerInfo(links));
+        return links.Link(file);
     }
 
     /// <summary>Null when no such file exists.</summary>
@@ -69,6 +70,14 @@ public sealed class FileService(
         }
 
         return (stored, storage.PathOf(stored.RoomId, fileId));
+    }
+
+    /// <summary>By a download link instead of a token: the link is the permission. Null when no such file exists.</summary>
+    public async Task<(StoredFile File, string Path)?> OpenLinkedAsync(string fileId, long? expiry, string? signature)
+    {
+        Validate.Id(fileId, "fileId");
+        links.Check(fileId, expiry, signature);
+        return await records.GetFileAsync(fileId) is { } stored ? (stored, storage.PathOf(stored.RoomId, fileId)) : null;
     }
 
     private static async Task<(string FileName, ReadOnlyMemory<byte> Content)> ReadFirstFileAsync(HttpRequest request, long max, CancellationToken cancellationToken)

@@ -15,7 +15,10 @@ public static class FilesApi
         builder.Services.AddOptions<FileOptions>().BindConfiguration(FileOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<FileStorage>();
         builder.Services.AddSingleton<IRoomResources>(sp => sp.GetRequiredService<FileStorage>());
+        builder.Services.AddSingleton<IValidateOptions<FileOptions>, FileLinkKeyRule>();
         builder.Services.AddSingleton<FileService>();
+        builder.Services.AddSingleton<FileLinks>();
+        builder.Services.AddSingleton<IFileLinks>(sp => sp.GetRequiredService<FileLinks>());
         return builder;
     }
 
@@ -23,19 +26,27 @@ public static class FilesApi
     {
         var group = app.MapGroup("/api").RequireAuthorization().AddEndpointFilter<ProblemDetailsFilter>().WithTags("Files");
         group.MapPost("/rooms/{roomId}/files", Upload).DisableAntiforgery().WithMetadata(new RequestSizeLimitMetadata(app));
-        group.MapGet("/files/{fileId}", Download);
+        // Anonymous at the door: a signed link (exp and sig) is its own permission; without one, Download asks for a token.
+        group.MapGet("/files/{fileId}", Download).AllowAnonymous();
         return app;
     }
 
     private static async Task<Created<SharedFile>> Upload(string roomId, HttpRequest request, ClaimsPrincipal user, FileService files, CancellationToken cancellationToken)
     {
         var file = await files.UploadAsync(CallerIdentity.From(user), roomId, request, cancellationToken);
-        return TypedResults.Created(file.Url, file);
+        return TypedResults.Created(FileLinks.PathOf(file.FileId), file);
     }
 
-    private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> Download(string fileId, ClaimsPrincipal user, FileService files, HttpResponse response)
+    private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult, ChallengeHttpResult>> Download(
+        string fileId, long? exp, string? sig, ClaimsPrincipal user, FileService files, HttpResponse response)
     {
-        if (await files.OpenAsync(CallerIdentity.From(user), fileId) is not { } found)
+        var signed = exp is not null || sig is not null;
+        if (!signed && user.Identity?.IsAuthenticated != true)
+        {
+            return TypedResults.Challenge();
+        }
+
+        if (await (signed ? files.OpenLinkedAsync(fileId, exp, sig) : files.OpenAsync(CallerIdentity.From(user), fileId)) is not { } found)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "file not found", detail: $"no file '{fileId}'");
         }

@@ -11,7 +11,10 @@ public interface IRoomStore
     /// <summary>Creates <paramref name="room"/> unless a room with its id exists; returns the stored room either way.</summary>
     Task<RoomRecord> GetOrCreateRoomAsync(RoomRecord room, CancellationToken cancellationToken = default);
 
-    /// <summary>Rooms of one organization (<see langword="null"/>: rooms created without one), oldest first.</summary>
+    /// <summary>
+    /// Rooms of one organization (<see langword="null"/>: rooms created without one), newest first
+    /// (ties by id, descending), so a client finds the room it just created on the first page.
+    /// </summary>
     Task<(IReadOnlyList<RoomRecord> Items, int Total)> ListRoomsAsync(string? org, int offset, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>Removes the room and all its members; false when it did not exist.</summary>

@@ -14,6 +14,7 @@ public sealed class RoomCatalog(
     IMemberStore members,
     RoomService rooms,
     TokenIssuer tokens,
+    IFileLinks fileLinks,
     IOptionsMonitor<RoomOptions> options,
     DeadlineTimer<RoomJanitor> deadlines,
     TimeProvider time)
@@ -75,9 +76,10 @@ public sealed class RoomCatalog(
     {
         var room = await VisibleRoomAsync(caller, roomId);
         var listed = await members.GetMembersAsync(roomId);
+        var active = listed.Count(m => m.IsActive);
         return new RoomDetails(
             room.RoomId, room.Name, room.Type, room.MaxParticipants, room.Settings, room.CreatedAt, room.CreatedBy,
-            rooms.ModeFor(listed.Count(m => m.IsActive)), listed.Select(m => m.ToPeerInfo()).ToList());
+            rooms.ModeFor(active), listed.Select(m => m.ToPeerInfo(fileLinks)).ToList(), active, listed.Count);
     }
 
     public async Task DeleteAsync(CallerIdentity caller, string roomId)

@@ -36,4 +36,7 @@ public sealed class RoomOptions
 
     /// <summary>Whether <c>JoinRoom</c> creates a room that does not exist (else <c>ROOM_NOT_FOUND</c>).</summary>
     public bool CreateOnJoin { get; set; } = true;
+
+    /// <summary>The <c>joinLink</c> of a created room: an absolute http(s) URL with <c>{roomId}</c> where the room id goes; see <see cref="JoinLinks"/>.</summary>
+    public string? JoinLinkTemplate { get; set; }
 }

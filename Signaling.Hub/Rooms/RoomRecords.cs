@@ -39,7 +39,8 @@ public sealed record MemberRecord(
     string? InstanceId,
     IReadOnlyList<SharedFile>? Files = null)
 {
-    public PeerInfo ToPeerInfo() => new(RoomId, PeerId, DisplayName, IsActive, JoinedAt, LastSeen, MediaState, UserData, Files ?? []);
+    public PeerInfo ToPeerInfo(IFileLinks links) =>
+        new(RoomId, PeerId, DisplayName, IsActive, JoinedAt, LastSeen, MediaState, UserData, Files?.Select(links.Link).ToList() ?? []);
 }
 
 /// <summary>Everything a join writes; the store applies it atomically with the capacity check.</summary>

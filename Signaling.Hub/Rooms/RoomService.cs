@@ -24,6 +24,7 @@ public sealed partial class RoomService(
     InstanceIdentity instance,
     IEnumerable<IRoomResources> resources,
     DeadlineTimer<RoomJanitor> deadlines,
+    IFileLinks fileLinks,
     TimeProvider time,
     ILogger<RoomService> logger)
 {
@@ -82,7 +83,7 @@ public sealed partial class RoomService(
             directory.Set(roomId, caller.Id, session.ConnectionId);
             await hub.Groups.AddToGroupAsync(session.ConnectionId, group);
             var others = hub.Clients.GroupExcept(group, session.ConnectionId);
-            var peer = outcome.Member!.ToPeerInfo();
+            var peer = outcome.Member!.ToPeerInfo(fileLinks);
             await (rejoinedSameConnection ? others.PeerUpdated(peer) : others.PeerJoined(peer));
         }
 
@@ -91,10 +92,12 @@ public sealed partial class RoomService(
             roomId,
             caller.Id,
             outcome.Reconnected,
-            outcome.Members.Where(m => m.PeerId != caller.Id).Select(m => m.ToPeerInfo()).ToList(),
+            outcome.Members.Where(m => m.PeerId != caller.Id).Select(m => m.ToPeerInfo(fileLinks)).ToList(),
             ice.For(caller.Id),
             ModeFor(outcome.ActiveCount),
-            outcome.Room.ToInfo());
+            outcome.Room.ToInfo(),
+            outcome.ActiveCount,
+            outcome.Members.Count);
     }
 
     public async Task LeaveAsync(ConnectionSession session, string? roomId)
@@ -133,7 +136,7 @@ public sealed partial class RoomService(
                 ?? throw new RefusalException(ErrorCodes.NotInRoom, $"not an active member of room '{roomId}'");
         }
 
-        var peer = updated.ToPeerInfo();
+        var peer = updated.ToPeerInfo(fileLinks);
         await hub.Clients.GroupExcept(GroupNames.Room(roomId), session.ConnectionId).PeerUpdated(peer);
         return peer;
     }

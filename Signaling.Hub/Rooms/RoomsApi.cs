@@ -16,6 +16,8 @@ public static class RoomsApi
     {
         var services = builder.Services;
         services.AddOptions<RoomOptions>().BindConfiguration(RoomOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<RoomOptions>>(new OptionsRule<RoomOptions>(JoinLinks.Check));
+        services.AddSingleton<JoinLinks>();
         services.AddSingleton<RoomDirectory>();
         services.AddSingleton<IRoomGauges>(sp => sp.GetRequiredService<RoomDirectory>());
         services.AddSingleton<RoomLocks>();
@@ -43,12 +45,10 @@ public static class RoomsApi
         return group;
     }
 
-    private static async Task<Created<CreateRoomResponse>> Create(CreateRoomRequest request, ClaimsPrincipal user, HttpRequest http, RoomCatalog catalog)
+    private static async Task<Created<CreateRoomResponse>> Create(CreateRoomRequest request, ClaimsPrincipal user, HttpRequest http, RoomCatalog catalog, JoinLinks links)
     {
         var room = await catalog.CreateAsync(CallerIdentity.From(user), request);
-        // The link opens the browser sample, which asks for a token and joins this room.
-        var joinLink = $"{http.Scheme}://{http.Host}/call/?room={Uri.EscapeDataString(room.RoomId)}";
-        return TypedResults.Created($"/api/rooms/{room.RoomId}", new CreateRoomResponse(room.RoomId, joinLink, room.ToInfo()));
+        return TypedResults.Created($"/api/rooms/{room.RoomId}", new CreateRoomResponse(room.RoomId, links.For(room, http), room.ToInfo()));
     }
 
     private static async Task<Ok<RoomPage>> List(ClaimsPrincipal user, RoomCatalog catalog, int? offset, int? limit) =>

@@ -261,7 +261,7 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Rooms_are_listed_per_organization_by_creation_then_id_with_paging_and_total()
+    public async Task Rooms_are_listed_per_organization_newest_first_then_by_id_descending_with_paging_and_total()
     {
         await Rooms.GetOrCreateRoomAsync(Room("b", org: "acme", createdAt: T0 + 1));
         await Rooms.GetOrCreateRoomAsync(Room("a", org: "acme", createdAt: T0 + 1));
@@ -271,11 +271,11 @@ public abstract class StoreContractTests : IAsyncLifetime
         await Rooms.GetOrCreateRoomAsync(Room("n", org: null, createdAt: T0));
 
         var (all, total) = await Rooms.ListRoomsAsync("acme", 0, 10);
-        Assert.Equal(["z", "a", "b", "c"], all.Select(r => r.RoomId));
+        Assert.Equal(["c", "b", "a", "z"], all.Select(r => r.RoomId));
         Assert.Equal(4, total);
 
         var (page, pageTotal) = await Rooms.ListRoomsAsync("acme", 1, 2);
-        Assert.Equal(["a", "b"], page.Select(r => r.RoomId));
+        Assert.Equal(["b", "a"], page.Select(r => r.RoomId));
         Assert.Equal(4, pageTotal);
 
         var (beyond, beyondTotal) = await Rooms.ListRoomsAsync("acme", 10, 2);

@@ -75,7 +75,8 @@ async function devToken(sub) {
   const response = await fetch("/api/dev/tokens", {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ sub, name: state.name || sub }),
+    // ?org= puts the token in the organization of a room made with POST /api/rooms (its joinLink says it).
+    body: JSON.stringify({ sub, name: state.name || sub, org: params.get("org") || undefined }),
   });
   if (!response.ok) {
     const problem = await response.json().catch(() => ({}));

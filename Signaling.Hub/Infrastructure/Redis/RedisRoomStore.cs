@@ -262,7 +262,7 @@ public sealed class RedisRoomStore(RedisConnection redis) : IRoomStore, IMemberS
         var list = OrgListKey(org);
         var start = Math.Max(0, offset);
         var transaction = Db.CreateTransaction();
-        var idsTask = limit > 0 ? transaction.SortedSetRangeByRankAsync(list, start, start + limit - 1) : Task.FromResult(Array.Empty<RedisValue>());
+        var idsTask = limit > 0 ? transaction.SortedSetRangeByRankAsync(list, start, start + limit - 1, Order.Descending) : Task.FromResult(Array.Empty<RedisValue>());
         var totalTask = transaction.SortedSetLengthAsync(list);
         await transaction.ExecuteAsync();
         var rooms = await Task.WhenAll((await idsTask).Select(id => GetRoomAsync(id!, cancellationToken)));

@@ -135,7 +135,7 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore, IMemberStor
             const string SameOrg = "(org = $org OR (org IS NULL AND $org IS NULL))";
             using var count = Command(c, $"SELECT COUNT(*) FROM rooms WHERE {SameOrg}", null, ("$org", org));
             var total = Convert.ToInt32(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-            var items = ReadRooms(c, null, $"{SameOrg} ORDER BY created_at, room_id LIMIT $limit OFFSET $offset",
+            var items = ReadRooms(c, null, $"{SameOrg} ORDER BY created_at DESC, room_id DESC LIMIT $limit OFFSET $offset",
                 ("$org", org), ("$limit", limit), ("$offset", offset));
             return (items, total);
         });
