@@ -49,14 +49,6 @@ public sealed class IceSettingsTests
     }
 
     [Fact]
-    public async Task An_empty_stun_value_hands_out_no_stun_server()
-    {
-        using var app = new SignalingApplication(new Dictionary<string, string?> { ["Signaling:Ice:StunUrls"] = "" });
-
-        Assert.Empty(await IceServersAsync(app));
-    }
-
-    [Fact]
     public async Task A_fixed_turn_user_is_handed_to_every_peer_as_configured()
     {
         using var app = new SignalingApplication(new Dictionary<string, string?>
