@@ -21,6 +21,7 @@ if (Environment.GetEnvironmentVariable("DOTNET_USE_POLLING_FILE_WATCHER") is nul
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddSignalingDurations();
 builder.AddSignalingTelemetry();
 builder.AddSignalingHealthChecks();
 builder.AddSignalingProblemDetails();

@@ -72,6 +72,7 @@ public sealed class TokenExpiryTests
             using var app = new SignalingApplication(new Dictionary<string, string?> { ["Signaling:Jwt:CloseOnExpiration"] = "sometimes" });
         });
         Assert.Contains("Signaling:Jwt:CloseOnExpiration", ProblemAssert.Messages(error), StringComparison.Ordinal);
+        Assert.Contains("None, Admins, All", ProblemAssert.Messages(error), StringComparison.Ordinal);
     }
 
     /// <summary>

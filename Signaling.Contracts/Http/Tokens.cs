@@ -33,7 +33,7 @@ public sealed record RoomTokenResponse(string Token, long ExpiresAt, string Room
 /// <summary>Well-known claim types and role names of Signaling tokens.</summary>
 public static class SignalingClaims
 {
-    /// <summary>The identity; a member's peer id.</summary>
+    /// <summary>The identity; a member's peer id. A service may be set to read it from another claim (<c>Signaling:Jwt:PeerIdClaim</c>).</summary>
     public const string Subject = "sub";
 
     /// <summary>Display name.</summary>

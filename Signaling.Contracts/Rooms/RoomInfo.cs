@@ -13,7 +13,7 @@ public sealed record RoomSettings(bool MuteOnEntry = false, bool AllowRecording 
 /// <param name="MaxParticipants">How many active members the room admits at once.</param>
 /// <param name="Settings">The room's settings.</param>
 /// <param name="CreatedAt">Creation time, unix milliseconds.</param>
-/// <param name="CreatedBy">The identity (<c>sub</c>) that created the room.</param>
+/// <param name="CreatedBy">The identity (the peer id) that created the room.</param>
 public sealed record RoomInfo(
     string RoomId,
     string Name,

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Signaling.Contracts;
 using Signaling.Hub.Common;
 using Signaling.Hub.Connections;
@@ -17,6 +18,8 @@ public static class SignalingHubSetup
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<ISignalingClients, SignalingClients>();
 
+        services.AddOptions<SignalingHubOptions>().BindConfiguration(SignalingHubOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SignalingHubOptions>>(new OptionsRule<SignalingHubOptions>(SignalingHubOptions.Check));
         services.AddSignalR(options =>
         {
             options.MaximumReceiveMessageSize = ProtocolLimits.MaxHubMessageBytes;
@@ -24,6 +27,11 @@ public static class SignalingHubSetup
             options.AddFilter<HubErrorFilter>();
             options.AddFilter<HubRateLimitFilter>();
             options.StatefulReconnectBufferSize = 256 * 1024;
+        });
+        services.AddOptions<HubOptions>().Configure<IOptions<SignalingHubOptions>>((options, configured) =>
+        {
+            options.KeepAliveInterval = configured.Value.KeepAliveInterval;
+            options.ClientTimeoutInterval = configured.Value.ClientTimeoutInterval;
         });
         // The JSON protocol that reports binding failures as INVALID_ARGUMENT. SignalR's resolver keeps
         // the last protocol registered under a name, and AddSignalR (called again by the Redis

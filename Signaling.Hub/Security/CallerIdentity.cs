@@ -32,9 +32,10 @@ public sealed record CallerIdentity(string Id, string Name, IReadOnlySet<string>
 
     public static CallerIdentity From(ClaimsPrincipal user)
     {
-        // Authentication already refused tokens without a valid 'sub' (see JwtSetup), so it is present here.
-        var id = user.FindFirstValue(SignalingClaims.Subject)
-            ?? throw new InvalidOperationException("authenticated principal without 'sub'");
+        // The identity's Name is the configured peer-id claim, and authentication already refused
+        // tokens without a valid one (see JwtSetup), so it is present here.
+        var id = user.Identity?.Name
+            ?? throw new InvalidOperationException("authenticated principal without a peer id");
         var roles = user.FindAll(SignalingClaims.Role).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
         return new CallerIdentity(
             id,

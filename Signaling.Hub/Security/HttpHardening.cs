@@ -1,3 +1,5 @@
+using Signaling.Hub.Common;
+
 namespace Signaling.Hub.Security;
 
 /// <summary>Configuration section <c>Signaling:Cors</c>.</summary>
@@ -20,8 +22,10 @@ public static class HttpHardening
 
     public static WebApplicationBuilder AddSignalingHttpHardening(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<CorsOptions>().BindConfiguration(CorsOptions.Section).ValidateOnStart();
-        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<CorsOptions>>(new Common.OptionsRule<CorsOptions>(CorsOptions.Check));
+        builder.Services.AddOptions<CorsOptions>().BindConfiguration(CorsOptions.Section)
+            .BindCommaSeparated($"{CorsOptions.Section}:{nameof(CorsOptions.Origins)}", (o, origins) => o.Origins = origins)
+            .ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<CorsOptions>>(new OptionsRule<CorsOptions>(CorsOptions.Check));
         builder.Services.AddCors();
         builder.Services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>()
             .Configure<Microsoft.Extensions.Options.IOptions<CorsOptions>>((cors, configured) =>

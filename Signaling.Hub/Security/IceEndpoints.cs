@@ -9,10 +9,13 @@ namespace Signaling.Hub.Security;
 /// <summary><c>GET /api/ice-servers</c>: the same STUN/TURN list a joiner gets, for clients that connect media outside a room join.</summary>
 public static class IceEndpoints
 {
-    /// <summary>STUN/TURN servers handed to joiners, with short-lived TURN credentials.</summary>
+    /// <summary>STUN/TURN servers handed to joiners, with short-lived or fixed TURN credentials.</summary>
     public static WebApplicationBuilder AddIceServers(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<IceOptions>().BindConfiguration(IceOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<IceOptions>().BindConfiguration(IceOptions.Section)
+            .BindCommaSeparated($"{IceOptions.Section}:{nameof(IceOptions.StunUrls)}", (o, urls) => o.StunUrls = urls)
+            .BindCommaSeparated($"{IceOptions.Section}:{nameof(IceOptions.TurnUrls)}", (o, urls) => o.TurnUrls = urls)
+            .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<IceOptions>>(new OptionsRule<IceOptions>(IceOptions.Check));
         builder.Services.AddSingleton<IceServerProvider>();
         return builder;

@@ -6,8 +6,9 @@ using Signaling.Contracts.Rooms;
 namespace Signaling.Hub.Security;
 
 /// <summary>
-/// ICE servers for one peer. TURN credentials follow the TURN REST API that coturn's
-/// <c>use-auth-secret</c> checks, so the TURN server needs no call back to us.
+/// ICE servers for one peer. TURN credentials from a secret follow the TURN REST API that coturn's
+/// <c>use-auth-secret</c> checks, so the TURN server needs no call back to us; a fixed user and
+/// password, when configured instead, go to every peer as they are.
 /// </summary>
 public sealed class IceServerProvider(IOptionsMonitor<IceOptions> options, TimeProvider time)
 {
@@ -20,11 +21,15 @@ public sealed class IceServerProvider(IOptionsMonitor<IceOptions> options, TimeP
             servers.Add(new IceServer(stun));
         }
 
-        if (o.TurnUrls.Length > 0 && !string.IsNullOrEmpty(o.TurnSecret))
+        if (o.TurnUrls.Length > 0 && o.HasSecret)
         {
             var expiry = time.GetUtcNow().Add(o.TurnCredentialTtl).ToUnixTimeSeconds();
             var username = $"{expiry}:{peerId}";
-            servers.Add(new IceServer(o.TurnUrls, username, Credential(o.TurnSecret, username)));
+            servers.Add(new IceServer(o.TurnUrls, username, Credential(o.TurnSecret!, username)));
+        }
+        else if (o.TurnUrls.Length > 0 && o.HasStaticCredential)
+        {
+            servers.Add(new IceServer(o.TurnUrls, o.TurnUsername, o.TurnCredential));
         }
 
         return servers;

@@ -20,7 +20,7 @@ public static class JwtSetup
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<JwtOptions>, JwtOptionsValidator>();
         builder.Services.AddSingleton<TokenIssuer>();
-        builder.Services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
+        builder.Services.AddSingleton<IUserIdProvider, PeerIdUserIdProvider>();
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
@@ -31,18 +31,20 @@ public static class JwtSetup
 
     private static void Configure(JwtBearerOptions bearer, JwtOptions jwt)
     {
-        // Keep 'sub', 'name', 'role' as they are on the wire instead of the legacy WS-* claim URIs.
+        // Keep 'sub', 'name', 'role' (and an issuer's own claims) as they are on the wire instead of the legacy WS-* claim URIs.
         bearer.MapInboundClaims = false;
         bearer.TokenValidationParameters = new TokenValidationParameters
         {
             ValidIssuer = jwt.Issuer,
             ValidAudience = jwt.Audience,
-            ValidateIssuer = true,
-            ValidateAudience = true,
+            ValidateIssuer = jwt.ValidateIssuer,
+            ValidateAudience = jwt.ValidateAudience,
             ValidateLifetime = true,
             RequireExpirationTime = true,
             ClockSkew = ClockSkew,
-            NameClaimType = SignalingClaims.Name,
+            // The identity's Name is the peer id, from whichever claim is configured: every reader
+            // (CallerIdentity, SignalR user ids) asks for the Name, so none can read another claim.
+            NameClaimType = jwt.PeerIdClaim,
             RoleClaimType = SignalingClaims.Role,
         };
 
@@ -73,9 +75,9 @@ public static class JwtSetup
             },
             OnTokenValidated = context =>
             {
-                if (!ProtocolLimits.IsValidId(context.Principal?.FindFirst(SignalingClaims.Subject)?.Value))
+                if (!ProtocolLimits.IsValidId(context.Principal?.Identity?.Name))
                 {
-                    context.Fail("the token's 'sub' must be 1-128 characters of A-Z a-z 0-9 . _ - : @");
+                    context.Fail($"the token's '{jwt.PeerIdClaim}' must be 1-128 characters of A-Z a-z 0-9 . _ - : @");
                 }
 
                 // SignalR closes a connection at its authentication's expiry (the token's 'exp'); one without
@@ -92,9 +94,8 @@ public static class JwtSetup
     }
 }
 
-/// <summary>SignalR user ids are the token's <c>sub</c>, so <c>Clients.User</c> addresses an identity.</summary>
-public sealed class SubjectUserIdProvider : IUserIdProvider
+/// <summary>SignalR user ids are peer ids (the configured <c>PeerIdClaim</c>), so <c>Clients.User</c> addresses an identity.</summary>
+public sealed class PeerIdUserIdProvider : IUserIdProvider
 {
-    public string? GetUserId(HubConnectionContext connection) =>
-        connection.User?.FindFirst(SignalingClaims.Subject)?.Value;
+    public string? GetUserId(HubConnectionContext connection) => connection.User?.Identity?.Name;
 }

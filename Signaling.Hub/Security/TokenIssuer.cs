@@ -32,7 +32,7 @@ public sealed class TokenIssuer(IOptions<JwtOptions> options, TimeProvider time)
 
         var now = time.GetUtcNow();
         var expires = now + lifetime;
-        var claims = new Dictionary<string, object> { [SignalingClaims.Subject] = sub };
+        var claims = new Dictionary<string, object> { [jwt.PeerIdClaim] = sub };
         if (name is not null) claims[SignalingClaims.Name] = name;
         if (org is not null) claims[SignalingClaims.Organization] = org;
         if (room is not null) claims[SignalingClaims.Room] = room;

@@ -32,7 +32,9 @@ public sealed class SignalingProcess : ISignalingHost, IAsyncDisposable
     /// <summary>The last lines the process wrote, for assertion messages.</summary>
     public string Output => _output.ToString();
 
-    public static async Task<SignalingProcess> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <param name="settings">Command-line settings, over the test defaults.</param>
+    /// <param name="environment">Environment variables of the process (<c>Signaling__Ice__TurnUrls</c>), as containers are configured.</param>
+    public static async Task<SignalingProcess> StartAsync(IDictionary<string, string?>? settings = null, IDictionary<string, string>? environment = null)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("signaling-process-").FullName;
         var baseAddress = new Uri($"http://127.0.0.1:{RedisServer.FreePort()}/");
@@ -61,6 +63,11 @@ public sealed class SignalingProcess : ISignalingHost, IAsyncDisposable
         foreach (var (key, value) in all)
         {
             start.ArgumentList.Add($"--{key}={value}");
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
 
         var process = new SignalingProcess(Process.Start(start)!, baseAddress, dataDirectory);

@@ -126,4 +126,8 @@ public static class ProblemAssert
 
     /// <summary>A start failure's whole message chain, where the options error naming the key sits.</summary>
     public static string Messages(Exception ex) => ex.InnerException is null ? ex.Message : ex.Message + " | " + Messages(ex.InnerException);
+
+    /// <summary>Starts the app with <paramref name="settings"/>, asserts that the start fails, and returns its message chain.</summary>
+    public static string StartFailure(IDictionary<string, string?> settings) =>
+        Messages(Assert.ThrowsAny<Exception>(() => new SignalingApplication(settings)));
 }

@@ -64,7 +64,7 @@ public sealed class NetworkDropTests(ITestOutputHelper output)
 
     private async Task<DropRun> RunAsync(bool stateful, TimeSpan down)
     {
-        await EnsureNodePackagesAsync();
+        await NodeScripts.EnsurePackagesAsync(ScriptDirectory, Path.Combine("@microsoft", "signalr"));
         await using var service = await SignalingProcess.StartAsync(new Dictionary<string, string?>
         {
             // A sends as fast as the server answers; the per-connection limit would refuse most of it.
@@ -144,26 +144,4 @@ public sealed class NetworkDropTests(ITestOutputHelper output)
     }
 
     private sealed record DropRun(JsonElement Result, int Cut, int AcceptedBefore, int AcceptedAfter);
-
-    /// <summary>The packages come from npm like any Node project's; installing them once per output directory keeps reruns offline.</summary>
-    private static async Task EnsureNodePackagesAsync()
-    {
-        if (Directory.Exists(Path.Combine(ScriptDirectory, "node_modules", "@microsoft", "signalr")))
-        {
-            return;
-        }
-
-        var install = new ProcessStartInfo("npm") { WorkingDirectory = ScriptDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "ci", "--no-audit", "--no-fund" })
-        {
-            install.ArgumentList.Add(arg);
-        }
-
-        using var npm = Process.Start(install)!;
-        var stdout = npm.StandardOutput.ReadToEndAsync();
-        var stderr = npm.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await npm.WaitForExitAsync(limit.Token);
-        Assert.True(npm.ExitCode == 0, $"npm ci failed in {ScriptDirectory}:\n{await stdout}\n{await stderr}");
-    }
 }
