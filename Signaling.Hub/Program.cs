@@ -46,6 +46,7 @@ app.UseAuthorization();
 app.UseSignalingRateLimits();
 
 app.MapSignalingHealthChecks();
+app.MapSignalingMetrics();
 app.MapSignalingOpenApi();
 app.MapDevTokens(app.Environment);
 app.MapIceServers();

@@ -9,7 +9,7 @@ namespace Signaling.Hub.Observability;
 /// <summary>
 /// OpenTelemetry through its hosting package: traces and metrics of ASP.NET Core, SignalR, the
 /// runtime and the <c>Signaling</c> meter and activity source, sent over OTLP when
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set and served to Prometheus at <c>/metrics</c> when enabled.
 /// </summary>
 public static class TelemetrySetup
 {
@@ -26,13 +26,15 @@ public static class TelemetrySetup
         // Every log line written inside a request or hub call carries its trace and span ids.
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         builder.Services.Configure<SimpleConsoleFormatterOptions>(o => o.IncludeScopes = true);
+        builder.AddPrometheusScraping();
 
         var configuration = builder.Configuration;
         var otlp = OtlpBase(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var prometheus = PrometheusScraping.IsEnabled(configuration);
 
         // Providers exist only when something reads them: with no exporter, the relay path creates
         // no activity and records into no aggregation.
-        if (otlp is null)
+        if (otlp is null && !prometheus)
         {
             return builder;
         }
@@ -42,17 +44,28 @@ public static class TelemetrySetup
             .WithMetrics(metrics =>
             {
                 metrics.AddAspNetCoreInstrumentation().AddRuntimeInstrumentation().AddMeter([SignalingTelemetry.Name, .. FrameworkMeters]);
-                metrics.AddOtlpExporter((o, reader) =>
+                if (otlp is not null)
                 {
-                    Http(o, new Uri(otlp, "v1/metrics"));
-                    reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = configuration.GetValue("OTEL_METRIC_EXPORT_INTERVAL", 60_000);
-                });
+                    metrics.AddOtlpExporter((o, reader) =>
+                    {
+                        Http(o, new Uri(otlp, "v1/metrics"));
+                        reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = configuration.GetValue("OTEL_METRIC_EXPORT_INTERVAL", 60_000);
+                    });
+                }
+
+                if (prometheus)
+                {
+                    metrics.AddPrometheusExporter();
+                }
             });
-        telemetry.WithTracing(tracing => tracing
-            // Probes come every few seconds and would bury the requests worth reading.
-            .AddAspNetCoreInstrumentation(o => o.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
-            .AddSource(SignalingTelemetry.Name, "Microsoft.AspNetCore.SignalR.Server")
-            .AddOtlpExporter(o => Http(o, new Uri(otlp, "v1/traces"))));
+        if (otlp is not null)
+        {
+            telemetry.WithTracing(tracing => tracing
+                // Probes and scrapes come every few seconds and would bury the requests worth reading.
+                .AddAspNetCoreInstrumentation(o => o.Filter = context => !PrometheusScraping.IsProbeOrScrape(context.Request.Path))
+                .AddSource(SignalingTelemetry.Name, "Microsoft.AspNetCore.SignalR.Server")
+                .AddOtlpExporter(o => Http(o, new Uri(otlp, "v1/traces"))));
+        }
 
         return builder;
     }
