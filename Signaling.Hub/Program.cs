@@ -50,6 +50,7 @@ app.UseSignalingRateLimits();
 app.UseSignalingOpenApi();
 
 app.MapSignalingHealthChecks();
+app.MapSignalingMetrics();
 app.MapSignalingOpenApi();
 app.MapDevTokens(app.Environment);
 app.MapIceServers();

@@ -72,33 +72,71 @@ public sealed class TelemetryTests
     [Fact]
     public async Task Traces_are_exported_over_otlp_when_an_endpoint_is_configured()
     {
-        var received = new TaskCompletionSource<(string Path, string ContentType, int Length)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var collectorBuilder = WebApplication.CreateSlimBuilder();
-        collectorBuilder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        await using var collector = collectorBuilder.Build();
-        collector.MapPost("/v1/{signal}", async (HttpRequest request, string signal) =>
-        {
-            using var body = new MemoryStream();
-            await request.Body.CopyToAsync(body);
-            if (signal == "traces")
-            {
-                received.TrySetResult((request.Path, request.ContentType ?? "", (int)body.Length));
-            }
+        await using var collector = await OtlpCollector.StartAsync();
 
-            return Results.Ok();
-        });
-        await collector.StartAsync();
-
-        using (var app = new SignalingApplication(new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Urls.First() }))
+        using (var app = new SignalingApplication(new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Url }))
         {
             await using var alice = await app.JoinAsync("alice", "exported");
         }
 
         // Disposing the app flushes the exporter, so the batch has been sent by now or is on its way.
-        var (path, contentType, length) = await received.Task.WaitAsync(Timeouts.Default);
+        var (path, contentType, length) = await collector.Next("traces");
         Assert.Equal("/v1/traces", path);
         Assert.Equal("application/x-protobuf", contentType);
         Assert.True(length > 0);
+    }
+
+    [Fact]
+    public async Task Metrics_are_exported_over_otlp_at_the_configured_interval()
+    {
+        await using var collector = await OtlpCollector.StartAsync();
+
+        // Well under the 15 s wait below; the default interval (60 s) would not make it.
+        using var app = new SignalingApplication(new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Url,
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
+        });
+
+        var (path, contentType, length) = await collector.Next("metrics");
+        Assert.Equal("/v1/metrics", path);
+        Assert.Equal("application/x-protobuf", contentType);
+        Assert.True(length > 0);
+    }
+
+    /// <summary>An OTLP/HTTP endpoint on a loopback port that records what each signal path receives.</summary>
+    private sealed class OtlpCollector : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private readonly ConcurrentDictionary<string, TaskCompletionSource<(string Path, string ContentType, int Length)>> _received = new();
+
+        private OtlpCollector(WebApplication app) => _app = app;
+
+        public string Url => _app.Urls.First();
+
+        public static async Task<OtlpCollector> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+            var collector = new OtlpCollector(builder.Build());
+            collector._app.MapPost("/v1/{signal}", async (HttpRequest request, string signal) =>
+            {
+                using var body = new MemoryStream();
+                await request.Body.CopyToAsync(body);
+                collector.Signal(signal).TrySetResult((request.Path, request.ContentType ?? "", (int)body.Length));
+                return Results.Ok();
+            });
+            await collector._app.StartAsync();
+            return collector;
+        }
+
+        /// <summary>The first request to <c>/v1/{signal}</c>.</summary>
+        public Task<(string Path, string ContentType, int Length)> Next(string signal) => Signal(signal).Task.WaitAsync(Timeouts.Default);
+
+        public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+        private TaskCompletionSource<(string Path, string ContentType, int Length)> Signal(string signal) =>
+            _received.GetOrAdd(signal, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
     }
 
     private static string? FirstTag(ReadOnlySpan<KeyValuePair<string, object?>> tags) => tags.Length > 0 ? tags[0].Value?.ToString() : null;

@@ -31,6 +31,17 @@ if [ ! -x "$haproxy_bin" ]; then
   ($sudo_cmd service haproxy stop >/dev/null 2>&1 || true)
 fi
 "$haproxy_bin" -v | sed -n 1p
+# The metrics tests run a real Prometheus (in the foreground on a free loopback port with a generated
+# configuration, stopped by its recorded PID); install the Debian package when it is missing.
+prometheus_bin=$(command -v prometheus || echo /usr/bin/prometheus)
+if [ ! -x "$prometheus_bin" ]; then
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  # The package may start a system-wide service on 9090; the tests never use it.
+  ($sudo_cmd service prometheus stop >/dev/null 2>&1 || true)
+fi
+"$prometheus_bin" --version 2>&1 | sed -n 1p
 
 echo "== build"
 dotnet build Signaling.sln -c Release -warnaserror 2>&1 | tail -n 3

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging.Console;
-using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -7,32 +6,12 @@ using OpenTelemetry.Trace;
 
 namespace Signaling.Hub.Observability;
 
-public static class TelemetrySetup
-{
-    public static WebApplicationBuilder AddSignalingTelemetry(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddSingleton<SignalingTelemetry>();
-        // Every log line written inside a request or hub call carries its trace and span ids.
-        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
-        builder.Services.Configure<SimpleConsoleFormatterOptions>(o => o.IncludeScopes = true);
-
-        builder.Services.AddHostedService<OtlpExport>();
-        return builder;
-    }
-
-    internal static void Http(OtlpExporterOptions options, Uri endpoint)
-    {
-        options.Protocol = OtlpExportProtocol.HttpProtobuf;
-        options.Endpoint = endpoint;
-    }
-}
-
 /// <summary>
-/// OTLP export, only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is configured (environment or any other
-/// configuration source). Providers are built at start, so listening begins before traffic, and
-/// flushed at stop, so the last spans of a graceful shutdown are not lost.
+/// OpenTelemetry through its hosting package: traces and metrics of ASP.NET Core, SignalR, the
+/// runtime and the <c>Signaling</c> meter and activity source, sent over OTLP when
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set and served to Prometheus at <c>/metrics</c> when enabled.
 /// </summary>
-internal sealed class OtlpExport(IConfiguration configuration) : IHostedService, IDisposable
+public static class TelemetrySetup
 {
     /// <summary>ASP.NET Core, Kestrel and SignalR already publish these; exporting them costs nothing to add.</summary>
     private static readonly string[] FrameworkMeters =
@@ -41,46 +20,65 @@ internal sealed class OtlpExport(IConfiguration configuration) : IHostedService,
         "Microsoft.AspNetCore.SignalR", "Microsoft.AspNetCore.Routing", "Microsoft.AspNetCore.RateLimiting",
     ];
 
-    private TracerProvider? _tracer;
-    private MeterProvider? _meter;
-
-    public Task StartAsync(CancellationToken cancellationToken)
+    public static WebApplicationBuilder AddSignalingTelemetry(this WebApplicationBuilder builder)
     {
-        var endpoint = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
-        if (string.IsNullOrWhiteSpace(endpoint))
+        builder.Services.AddSingleton<SignalingTelemetry>();
+        // Every log line written inside a request or hub call carries its trace and span ids.
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        builder.Services.Configure<SimpleConsoleFormatterOptions>(o => o.IncludeScopes = true);
+        builder.AddPrometheusScraping();
+
+        var configuration = builder.Configuration;
+        var otlp = OtlpBase(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var prometheus = PrometheusScraping.IsEnabled(configuration);
+
+        // Providers exist only when something reads them: with no exporter, the relay path creates
+        // no activity and records into no aggregation.
+        if (otlp is null && !prometheus)
         {
-            return Task.CompletedTask;
+            return builder;
         }
 
-        var baseUri = new Uri(endpoint.TrimEnd('/') + "/");
-        var resource = ResourceBuilder.CreateDefault().AddService(configuration["OTEL_SERVICE_NAME"] ?? "signaling");
-        _tracer = Sdk.CreateTracerProviderBuilder()
-            .SetResourceBuilder(resource)
-            .AddSource(SignalingTelemetry.Name, "Microsoft.AspNetCore", "Microsoft.AspNetCore.SignalR.Server")
-            .AddOtlpExporter(o => TelemetrySetup.Http(o, new Uri(baseUri, "v1/traces")))
-            .Build();
-        _meter = Sdk.CreateMeterProviderBuilder()
-            .SetResourceBuilder(resource)
-            .AddMeter([SignalingTelemetry.Name, .. FrameworkMeters])
-            .AddOtlpExporter((o, reader) =>
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(configuration["OTEL_SERVICE_NAME"] ?? "signaling"))
+            .WithMetrics(metrics =>
             {
-                TelemetrySetup.Http(o, new Uri(baseUri, "v1/metrics"));
-                reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = configuration.GetValue("OTEL_METRIC_EXPORT_INTERVAL", 60_000);
-            })
-            .Build();
-        return Task.CompletedTask;
+                metrics.AddAspNetCoreInstrumentation().AddRuntimeInstrumentation().AddMeter([SignalingTelemetry.Name, .. FrameworkMeters]);
+                if (otlp is not null)
+                {
+                    metrics.AddOtlpExporter((o, reader) =>
+                    {
+                        Http(o, new Uri(otlp, "v1/metrics"));
+                        reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = configuration.GetValue("OTEL_METRIC_EXPORT_INTERVAL", 60_000);
+                    });
+                }
+
+                if (prometheus)
+                {
+                    metrics.AddPrometheusExporter();
+                }
+            });
+        if (otlp is not null)
+        {
+            telemetry.WithTracing(tracing => tracing
+                // Probes and scrapes come every few seconds and would bury the requests worth reading.
+                .AddAspNetCoreInstrumentation(o => o.Filter = context => !PrometheusScraping.IsProbeOrScrape(context.Request.Path))
+                .AddSource(SignalingTelemetry.Name, "Microsoft.AspNetCore.SignalR.Server")
+                .AddOtlpExporter(o => Http(o, new Uri(otlp, "v1/traces"))));
+        }
+
+        return builder;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        _tracer?.ForceFlush(2000);
-        _meter?.ForceFlush(2000);
-        return Task.CompletedTask;
-    }
+    private static Uri? OtlpBase(string? endpoint) =>
+        string.IsNullOrWhiteSpace(endpoint) ? null
+        : Uri.TryCreate(endpoint.TrimEnd('/') + "/", UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri
+        : throw new InvalidOperationException($"OTEL_EXPORTER_OTLP_ENDPOINT: '{endpoint}' is not an http(s) URL like http://collector:4318");
 
-    public void Dispose()
+    /// <summary>The OTLP base URL gets the standard signal paths, over http/protobuf as collectors accept on port 4318.</summary>
+    private static void Http(OtlpExporterOptions options, Uri endpoint)
     {
-        _tracer?.Dispose();
-        _meter?.Dispose();
+        options.Protocol = OtlpExportProtocol.HttpProtobuf;
+        options.Endpoint = endpoint;
     }
 }

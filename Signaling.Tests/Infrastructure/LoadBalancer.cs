@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 
 namespace Signaling.Tests.Infrastructure;
@@ -12,11 +11,12 @@ namespace Signaling.Tests.Infrastructure;
 public sealed class LoadBalancer : ISignalingHost, IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly OutputTail _output = new();
+    private readonly OutputTail _output;
 
-    private LoadBalancer(Process process, Uri baseAddress)
+    private LoadBalancer(Process process, OutputTail output, Uri baseAddress)
     {
         _process = process;
+        _output = output;
         BaseAddress = baseAddress;
     }
 
@@ -43,23 +43,15 @@ public sealed class LoadBalancer : ISignalingHost, IAsyncDisposable
 
         var bind = $"127.0.0.1:{RedisServer.FreePort()}";
         // -db: stay in the foreground, one process, so the PID recorded here is the one to stop.
-        var start = new ProcessStartInfo(executable, ["-db", "-f", ConfigPath])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(executable, ["-db", "-f", ConfigPath]);
         start.Environment["SIGNALING_LB_BIND"] = bind;
         for (var i = 0; i < instances.Count; i++)
         {
             start.Environment[$"SIGNALING_INSTANCE_{i + 1}"] = instances[i].BaseAddress.Authority;
         }
 
-        var balancer = new LoadBalancer(Process.Start(start)!, new Uri($"http://{bind}/"));
-        balancer._process.OutputDataReceived += (_, e) => balancer._output.Add(e.Data);
-        balancer._process.ErrorDataReceived += (_, e) => balancer._output.Add(e.Data);
-        balancer._process.BeginOutputReadLine();
-        balancer._process.BeginErrorReadLine();
+        var output = new OutputTail();
+        var balancer = new LoadBalancer(ChildProcess.Start(start, output), output, new Uri($"http://{bind}/"));
         try
         {
             await balancer.WaitUntilServingAsync(instances.Count);
@@ -75,22 +67,8 @@ public sealed class LoadBalancer : ISignalingHost, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            // SIGTERM: HAProxy's immediate stop.
-            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
-            await kill.WaitForExitAsync().WaitAsync(Timeouts.Default);
-            try
-            {
-                await _process.WaitForExitAsync().WaitAsync(Timeouts.Default);
-            }
-            catch (TimeoutException)
-            {
-                _process.Kill();
-                await _process.WaitForExitAsync().WaitAsync(Timeouts.Default);
-            }
-        }
-
+        // SIGTERM: HAProxy's immediate stop.
+        await ChildProcess.TerminateAsync(_process);
         _process.Dispose();
     }
 
@@ -104,34 +82,22 @@ public sealed class LoadBalancer : ISignalingHost, IAsyncDisposable
     {
         using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = BaseAddress, Timeout = Timeouts.Default };
         var served = new HashSet<string>(StringComparer.Ordinal);
-        try
+        await ChildProcess.WaitUntilAsync(_process, _output, async () =>
         {
-            await Eventually.Until(async () =>
+            try
             {
-                if (_process.HasExited)
+                using var response = await http.GetAsync(new Uri("/health/live", UriKind.Relative));
+                if (response.StatusCode == HttpStatusCode.OK && response.Headers.TryGetValues("Set-Cookie", out var cookies))
                 {
-                    throw new InvalidOperationException($"haproxy exited with {_process.ExitCode} before it served:\n{Output}");
+                    served.UnionWith(cookies.Select(c => c.Split(';', 2)[0]));
                 }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
 
-                try
-                {
-                    using var response = await http.GetAsync(new Uri("/health/live", UriKind.Relative));
-                    if (response.StatusCode == HttpStatusCode.OK && response.Headers.TryGetValues("Set-Cookie", out var cookies))
-                    {
-                        served.UnionWith(cookies.Select(c => c.Split(';', 2)[0]));
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-
-                return served.Count;
-            }, count => count >= instances, Timeouts.Default, $"a 200 from each of the {instances} instances, told apart by the cookie the balancer inserts");
-        }
-        catch (TimeoutException ex)
-        {
-            throw new TimeoutException($"{ex.Message}; haproxy output:\n{Output}", ex);
-        }
+            return served.Count;
+        }, count => count >= instances, $"a 200 from each of the {instances} instances, told apart by the cookie the balancer inserts");
     }
 }
