@@ -26,6 +26,14 @@ internal sealed class ContractResolver : IFormatterResolver
             return JsonElementFormatter.Instance;
         }
 
+        // Claimed here, or the enum resolver after this one would write a nullable contract enum by its C# name.
+        if (Nullable.GetUnderlyingType(type) is { } underlying)
+        {
+            return underlying.Assembly == typeof(ContractResolver).Assembly || underlying == typeof(JsonElement)
+                ? Activator.CreateInstance(typeof(NullableFormatter<>).MakeGenericType(underlying))
+                : null;
+        }
+
         if (type.Assembly != typeof(ContractResolver).Assembly)
         {
             return null;

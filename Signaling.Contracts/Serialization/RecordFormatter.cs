@@ -104,7 +104,7 @@ internal abstract class RecordMember<TOwner>(string name, object? defaultValue, 
     public byte[] Utf8Name { get; } = Encoding.UTF8.GetBytes(name);
 
     /// <summary>The name as a MessagePack string, written as it is.</summary>
-    public byte[] EncodedName { get; } = MessagePackSerializer.Serialize(name, MessagePackSerializerOptions.Standard);
+    public byte[] EncodedName { get; } = Encode(name);
 
     public object? Default { get; } = defaultValue;
 
@@ -113,6 +113,19 @@ internal abstract class RecordMember<TOwner>(string name, object? defaultValue, 
     public abstract void Write(ref MessagePackWriter writer, TOwner owner, MessagePackSerializerOptions options);
 
     public abstract object? Read(ref MessagePackReader reader, MessagePackSerializerOptions options);
+
+    /// <summary>
+    /// Not through <see cref="MessagePackSerializer"/>: this runs while a formatter is first built, which
+    /// may be in the middle of a serialization whose scratch buffer the serializer would reuse.
+    /// </summary>
+    private static byte[] Encode(string name)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        writer.Write(name);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
 
     public static RecordMember<TOwner> For(ParameterInfo parameter)
     {

@@ -68,9 +68,22 @@ public sealed class MessagePackFrames : HubFrames
         string? invocationId = null, target = null;
         try
         {
-            var reader = new MessagePackReader(frame);
-            if (reader.ReadArrayHeader() < 4
-                || reader.ReadInt32() is not (HubProtocolConstants.InvocationMessageType or HubProtocolConstants.StreamInvocationMessageType))
+            // Past the array header by hand: the reader's own refuses an array that claims more items
+            // than the frame holds, before any of them is read.
+            var header = frame.IsEmpty ? 0 : frame.FirstSpan[0] switch
+            {
+                >= 0x90 and <= 0x9f => 1,
+                0xdc => 3,
+                0xdd => 5,
+                _ => 0,
+            };
+            if (header == 0 || frame.Length <= header)
+            {
+                return default;
+            }
+
+            var reader = new MessagePackReader(frame.Slice(header));
+            if (reader.ReadInt32() is not (HubProtocolConstants.InvocationMessageType or HubProtocolConstants.StreamInvocationMessageType))
             {
                 return default;
             }
