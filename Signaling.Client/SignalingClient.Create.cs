@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Signaling.Contracts;
+using Signaling.Contracts.Serialization;
 
 namespace Signaling.Client;
 
@@ -47,7 +48,8 @@ public sealed partial class SignalingClient
 
         if (options.Protocol == SignalingProtocol.MessagePack)
         {
-            builder.AddMessagePackProtocol();
+            // The contract's formatters: its names, lower-case enums and free-form JSON data, as the hub writes them.
+            builder.AddMessagePackProtocol(o => o.SerializerOptions = SignalingMessagePack.SerializerOptions);
         }
 
         if (options.AutomaticReconnect)

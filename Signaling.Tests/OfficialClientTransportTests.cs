@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.DependencyInjection;
 using Signaling.Client;
 using Signaling.Contracts;
 using Signaling.Contracts.Relay;
@@ -26,7 +25,7 @@ public sealed class OfficialClientTransportTests : IDisposable
     }
 
     /// <summary>The hub protocols to run every transport with; Server-Sent Events carry text only.</summary>
-    private static readonly SignalingProtocol[] Protocols = [SignalingProtocol.Json];
+    private static readonly SignalingProtocol[] Protocols = [SignalingProtocol.Json, SignalingProtocol.MessagePack];
 
     public static TheoryData<Transport, SignalingProtocol> Cases()
     {
@@ -79,7 +78,7 @@ public sealed class OfficialClientTransportTests : IDisposable
 
     private Task<OfficialClient> ConnectOfficialAsync(string sub, Transport transport, SignalingProtocol protocol)
     {
-        Action<IHubConnectionBuilder>? addProtocol = protocol == SignalingProtocol.MessagePack ? builder => builder.AddMessagePackProtocol() : null;
+        Action<IHubConnectionBuilder>? addProtocol = protocol == SignalingProtocol.MessagePack ? OfficialClient.MessagePack : null;
         return transport == Transport.WebSocketsWithoutNegotiation
             ? OfficialClient.ConnectAsync(_app, Tokens.Create(sub), HttpTransportType.WebSockets, options => options.SkipNegotiation = true, addProtocol)
             : OfficialClient.ConnectAsync(_app, Tokens.Create(sub), TransportType(transport), protocol: addProtocol);

@@ -28,6 +28,8 @@
 # backend run under `taskset -c <server cpus>` and the generator under `taskset -c <generator
 # cpus>`, so the load generator never takes CPU from the server it measures (and each server gets
 # only those cores; .NET, node and Go all size themselves to the affinity they start with).
+# BENCH_PROTOCOLS: the hub protocols of this service's relay rows (single and cross), any of json
+# messagepack; each load gets one row per protocol, side by side ("json messagepack").
 # BENCH_HUB_ENV: extra NAME=value settings for our service's processes only (not the generator or
 # the peers), for A/B runs of runtime knobs, e.g. BENCH_HUB_ENV="DOTNET_gcServer=1".
 #
@@ -52,6 +54,12 @@ scenarios=${BENCH_SCENARIOS:-relay fanout connect}
 for s in $scenarios; do
   case $s in relay|fanout|connect|density) ;; *) echo "unknown scenario '$s' in BENCH_SCENARIOS (known: relay fanout connect density)" >&2; exit 2 ;; esac
 done
+protocols=${BENCH_PROTOCOLS:-json messagepack}
+for p in $protocols; do
+  case $p in json|messagepack) ;; *) echo "unknown protocol '$p' in BENCH_PROTOCOLS (known: json messagepack)" >&2; exit 2 ;; esac
+done
+# The label suffix of a relay row of this service: JSON rows keep the labels of earlier results.
+protocol_label() { [[ $1 == json ]] || echo ", MessagePack"; }
 fanout_sizes=${BENCH_FANOUT_SIZES:-10 50}
 fanout_members=${BENCH_FANOUT_MEMBERS:-200}
 fanout_rates=${BENCH_FANOUT_RATE:-100}
@@ -369,15 +377,21 @@ run_target() {
       start_hub single
       run_idle "single (SQLite)" "hub=$hub_pid" "$hub_url"
       run_scenarios "single (SQLite)" "hub=$hub_pid" "$hub_url"
-      run_relay "single (SQLite)" "hub=$hub_pid" 0 "$hub_url"
+      for protocol in $protocols; do
+        target_args=(--target signaling --signing-key "$key" --protocol "$protocol")
+        run_relay "single (SQLite)$(protocol_label "$protocol")" "hub=$hub_pid" 0 "$hub_url"
+      done
       # The peers have no per-message acknowledgement; ours answers every invoke() with a completion
       # (a second frame and send per relayed message). This row relays with send() instead.
       target_args=(--target signaling --signing-key "$key" --no-ack)
       run_relay "single (SQLite), send() without ack" "hub=$hub_pid" 0 "$hub_url"
-      target_args=(--target signaling --signing-key "$key")
       for rate in $rates; do
-        run_relay "single (SQLite)" "hub=$hub_pid" "$rate" "$hub_url"
+        for protocol in $protocols; do
+          target_args=(--target signaling --signing-key "$key" --protocol "$protocol")
+          run_relay "single (SQLite)$(protocol_label "$protocol")" "hub=$hub_pid" "$rate" "$hub_url"
+        done
       done
+      target_args=(--target signaling --signing-key "$key")
       stop_pid "$hub_pid"
       ;;
     cross)
@@ -390,10 +404,17 @@ run_target() {
       local watch="hub1=$hub1_pid,hub2=$hub2_pid,redis=$redis_pid"
       run_idle "cross-instance (2 × Redis)" "$watch" "$hub1_url"
       run_scenarios "cross-instance (2 × Redis)" "$watch" "$hub1_url" "$hub2_url"
-      run_relay "cross-instance (2 × Redis)" "$watch" 0 "$hub1_url" "$hub2_url"
-      for rate in $rates; do
-        run_relay "cross-instance (2 × Redis)" "$watch" "$rate" "$hub1_url" "$hub2_url"
+      for protocol in $protocols; do
+        target_args=(--target signaling --signing-key "$key" --protocol "$protocol")
+        run_relay "cross-instance (2 × Redis)$(protocol_label "$protocol")" "$watch" 0 "$hub1_url" "$hub2_url"
       done
+      for rate in $rates; do
+        for protocol in $protocols; do
+          target_args=(--target signaling --signing-key "$key" --protocol "$protocol")
+          run_relay "cross-instance (2 × Redis)$(protocol_label "$protocol")" "$watch" "$rate" "$hub1_url" "$hub2_url"
+        done
+      done
+      target_args=(--target signaling --signing-key "$key")
       stop_pid "$hub1_pid"; stop_pid "$hub2_pid"; stop_pid "$redis_pid"
       ;;
     raw)
@@ -475,7 +496,7 @@ out=bench/results/$(date -u +%Y%m%dT%H%M%SZ).md
     echo "- pinned: servers, Redis and the fake backend on CPU ${pin%%:*}, the generator on CPU ${pin##*:} (taskset)"
   fi
   echo "- scenarios: $scenarios"
-  echo "- command: BENCH_SCENARIOS='$scenarios' BENCH_TARGETS='$targets' BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_PAIRS=$pairs BENCH_RATE='$rates' BENCH_PROCESSES=$processes BENCH_IDLE=$idle BENCH_FANOUT_SIZES='$fanout_sizes' BENCH_FANOUT_MEMBERS=$fanout_members BENCH_FANOUT_RATE='$fanout_rates' BENCH_CONNECTIONS=$connections BENCH_CONNECT_WARMUP=$connect_warmup BENCH_ROOM_SIZE=$room_size BENCH_DENSITY_MAX=$density_max BENCH_SETTLE=$settle${BENCH_HUB_ENV:+ BENCH_HUB_ENV='$BENCH_HUB_ENV'}${pin:+ BENCH_PIN=$pin}${BENCH_SPREED_VERSION:+ BENCH_SPREED_VERSION=$BENCH_SPREED_VERSION} bench/run.sh"
+  echo "- command: BENCH_SCENARIOS='$scenarios' BENCH_TARGETS='$targets' BENCH_PROTOCOLS='$protocols' BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_PAIRS=$pairs BENCH_RATE='$rates' BENCH_PROCESSES=$processes BENCH_IDLE=$idle BENCH_FANOUT_SIZES='$fanout_sizes' BENCH_FANOUT_MEMBERS=$fanout_members BENCH_FANOUT_RATE='$fanout_rates' BENCH_CONNECTIONS=$connections BENCH_CONNECT_WARMUP=$connect_warmup BENCH_ROOM_SIZE=$room_size BENCH_DENSITY_MAX=$density_max BENCH_SETTLE=$settle${BENCH_HUB_ENV:+ BENCH_HUB_ENV='$BENCH_HUB_ENV'}${pin:+ BENCH_PIN=$pin}${BENCH_SPREED_VERSION:+ BENCH_SPREED_VERSION=$BENCH_SPREED_VERSION} bench/run.sh"
   echo
   if ((${#rows[@]})); then
     dotnet "$bench_dll" md-header

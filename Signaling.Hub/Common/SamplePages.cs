@@ -20,6 +20,9 @@ public static partial class SamplePages
             ? Pages.Where(p => Directory.Exists(Path.Combine(samples, p))).ToDictionary(p => p, p => $"/samples/{p}/", StringComparer.Ordinal)
             : new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>The SignalR client, and its MessagePack protocol for pages opened with <c>?protocol=messagepack</c>.</summary>
+    private static readonly string[] Bundles = ["signalr", "signalr-protocol-msgpack"];
+
     public static WebApplication MapSamplePages(this WebApplication app)
     {
         if (!app.Environment.IsDevelopment())
@@ -40,15 +43,18 @@ public static partial class SamplePages
             ServeFolder(app, Path.Combine(samples, page), $"/samples/{page}");
         }
 
-        // The pages load the npm package's browser bundle from here: nothing comes from a CDN.
-        var bundle = Path.Combine(samples, "node_modules", "@microsoft", "signalr", "dist", "browser");
-        if (Directory.Exists(bundle))
+        // The pages load the npm packages' browser bundles from here: nothing comes from a CDN.
+        foreach (var package in Bundles)
         {
-            ServeFolder(app, bundle, "/samples/lib/signalr");
-        }
-        else
-        {
-            LogMissingBundle(app.Logger, samples);
+            var bundle = Path.Combine(samples, "node_modules", "@microsoft", package, "dist", "browser");
+            if (Directory.Exists(bundle))
+            {
+                ServeFolder(app, bundle, $"/samples/lib/{package}");
+            }
+            else
+            {
+                LogMissingBundle(app.Logger, package, samples);
+            }
         }
 
         LogServing(app.Logger, samples);
@@ -87,8 +93,8 @@ public static partial class SamplePages
     [LoggerMessage(Level = LogLevel.Information, Message = "No samples folder near {ContentRoot}: sample pages are not served")]
     private static partial void LogNoSamples(ILogger logger, string contentRoot);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sample pages need the SignalR browser bundle: run 'npm ci' in {Samples}")]
-    private static partial void LogMissingBundle(ILogger logger, string samples);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sample pages need the browser bundle of @microsoft/{Package}: run 'npm ci' in {Samples}")]
+    private static partial void LogMissingBundle(ILogger logger, string package, string samples);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sample pages: /samples/browser-call/ and /samples/admin-dashboard/ from {Samples}")]
     private static partial void LogServing(ILogger logger, string samples);

@@ -1,30 +1,27 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
-using System.Text.Json;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
-using Microsoft.Extensions.Options;
 using Signaling.Contracts;
 
 namespace Signaling.Hub.Hubs;
 
 /// <summary>
-/// SignalR's JSON protocol with one change: an invocation whose arguments do not bind (wrong
-/// types, wrong count, unknown method) is routed to <see cref="SignalingHub.InvalidInvocationMethod"/>,
-/// so the caller gets <c>INVALID_ARGUMENT</c> through the same error filter as every other refusal
-/// instead of SignalR's generic text. And on the way out, a refusal's error text loses the prefix
-/// SignalR puts before a <c>HubException</c> message, so it starts with the code as the protocol promises.
+/// One of SignalR's hub protocols (JSON, MessagePack) with one change: an invocation whose arguments
+/// do not bind (wrong types, wrong count, unknown method) or whose frame cannot be read is routed to
+/// <see cref="SignalingHub.InvalidInvocationMethod"/>, so the caller gets <c>INVALID_ARGUMENT</c>
+/// through the same error filter as every other refusal instead of SignalR's generic text or a closed
+/// connection. And on the way out, a refusal's error text loses the prefix SignalR puts before a
+/// <c>HubException</c> message, so it starts with the code as the protocol promises.
 /// </summary>
-public sealed class BindingFailureProtocol(IOptions<JsonHubProtocolOptions> options) : IHubProtocol
+public sealed class BindingFailureProtocol(IHubProtocol inner, HubFrames frames) : IHubProtocol
 {
-    private readonly JsonHubProtocol _inner = new(options);
+    public string Name => inner.Name;
 
-    public string Name => _inner.Name;
+    public int Version => inner.Version;
 
-    public int Version => _inner.Version;
-
-    public TransferFormat TransferFormat => _inner.TransferFormat;
+    public TransferFormat TransferFormat => inner.TransferFormat;
 
     public bool TryParseMessage(ref ReadOnlySequence<byte> input, IInvocationBinder binder, [NotNullWhen(true)] out HubMessage? message)
     {
@@ -32,18 +29,27 @@ public sealed class BindingFailureProtocol(IOptions<JsonHubProtocolOptions> opti
         var frameStart = input;
         try
         {
-            if (!_inner.TryParseMessage(ref input, binder, out message))
+            if (!inner.TryParseMessage(ref input, binder, out message))
             {
                 return false;
             }
         }
-        catch (Exception ex) when (ex is JsonException or InvalidDataException or InvalidOperationException or ArgumentException or FormatException)
+        catch (Exception ex) when (frames.IsUnreadable(ex))
         {
-            // SignalR would close the connection over one unreadable frame (nesting beyond the
-            // reader's depth, a lone surrogate, not JSON at all). The frame is complete (the inner
-            // parser only reads up to a record separator), so skip just that frame and answer it.
+            // SignalR would close the connection over one unreadable frame. The inner parser reads
+            // only whole frames, so skip just that one and answer it.
             input = frameStart;
-            message = Unreadable(ref input, ex);
+            if (!frames.TrySkip(ref input, out var address))
+            {
+                throw;
+            }
+
+            // A frame with no invocation id has nobody to answer and becomes a ping, which the hub
+            // ignores, so the frames after it in the same read are still processed.
+            message = address.InvocationId is null
+                ? PingMessage.Instance
+                : new InvocationMessage(address.InvocationId, SignalingHub.InvalidInvocationMethod,
+                    [address.Target ?? "", false, $"the message could not be read ({frames.Describe(ex)})"]);
             return true;
         }
 
@@ -51,15 +57,17 @@ public sealed class BindingFailureProtocol(IOptions<JsonHubProtocolOptions> opti
         {
             var error = failure.BindingFailure.SourceException;
             var unknown = error is HubException && error.Message.Contains("does not exist", StringComparison.Ordinal);
-            message = new InvocationMessage(failure.InvocationId, SignalingHub.InvalidInvocationMethod, [failure.Target, unknown, Describe(error)]);
+            message = new InvocationMessage(failure.InvocationId, SignalingHub.InvalidInvocationMethod, [failure.Target, unknown, frames.Describe(error)]);
         }
 
         return true;
     }
 
-    public void WriteMessage(HubMessage message, IBufferWriter<byte> output) => _inner.WriteMessage(WithBareCode(message), output);
+    public void WriteMessage(HubMessage message, IBufferWriter<byte> output) => inner.WriteMessage(WithBareCode(message), output);
 
-    public ReadOnlyMemory<byte> GetMessageBytes(HubMessage message) => _inner.GetMessageBytes(WithBareCode(message));
+    public ReadOnlyMemory<byte> GetMessageBytes(HubMessage message) => inner.GetMessageBytes(WithBareCode(message));
+
+    public bool IsVersionSupported(int version) => inner.IsVersionSupported(version);
 
     /// <summary>"An unexpected error occurred invoking 'X' on the server. HubException: ROOM_FULL: …" becomes "ROOM_FULL: …".</summary>
     private static HubMessage WithBareCode(HubMessage message)
@@ -82,72 +90,20 @@ public sealed class BindingFailureProtocol(IOptions<JsonHubProtocolOptions> opti
     }
 
     private const string HubExceptionMarker = " HubException: ";
+}
 
-    private const byte RecordSeparator = 0x1e;
+/// <summary>Where a protocol's invocation was sent from when its frame could not be read: whom to answer.</summary>
+public readonly record struct FrameAddress(string? InvocationId, string? Target);
 
-    /// <summary>
-    /// Consumes the frame that failed to parse. A caller waiting on an invocation id gets
-    /// <c>INVALID_ARGUMENT</c>; a frame with none has nobody to answer and becomes a ping, which the
-    /// hub ignores, so the frames after it in the same read are still processed.
-    /// </summary>
-    private static HubMessage Unreadable(ref ReadOnlySequence<byte> input, Exception error)
-    {
-        var end = input.PositionOf(RecordSeparator);
-        var frame = end is { } at ? input.Slice(0, at) : input;
-        input = end is { } position ? input.Slice(input.GetPosition(1, position)) : input.Slice(input.End);
-        var (invocationId, target) = ReadAddress(frame);
-        return invocationId is null
-            ? PingMessage.Instance
-            : new InvocationMessage(invocationId, SignalingHub.InvalidInvocationMethod,
-                [target ?? "", false, $"the message could not be read ({Describe(error)})"]);
-    }
+/// <summary>What <see cref="BindingFailureProtocol"/> needs to know of one protocol's framing and errors.</summary>
+public abstract class HubFrames
+{
+    /// <summary>Whether the inner parser threw over one bad frame (rather than a broken stream).</summary>
+    public abstract bool IsUnreadable(Exception exception);
 
-    /// <summary>Reads only the top-level <c>invocationId</c> and <c>target</c>, skipping every other value however deep.</summary>
-    private static (string? InvocationId, string? Target) ReadAddress(ReadOnlySequence<byte> frame)
-    {
-        string? invocationId = null, target = null;
-        try
-        {
-            var reader = new Utf8JsonReader(frame, new JsonReaderOptions { MaxDepth = ProtocolLimits.MaxHubMessageBytes });
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return (null, null);
-            }
+    /// <summary>Consumes the whole frame at the start of <paramref name="input"/>; false when its end cannot be found.</summary>
+    public abstract bool TrySkip(ref ReadOnlySequence<byte> input, out FrameAddress address);
 
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var name = reader.GetString();
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.String && name is "invocationId" or "target")
-                {
-                    var value = reader.GetString();
-                    if (value is { Length: <= ProtocolLimits.MaxIdLength })
-                    {
-                        (invocationId, target) = name == "invocationId" ? (value, target) : (invocationId, value);
-                    }
-                }
-                else
-                {
-                    reader.Skip();
-                }
-            }
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
-        {
-            // Whatever was read before the broken part still addresses the answer.
-        }
-
-        return (invocationId, target);
-    }
-
-    public bool IsVersionSupported(int version) => _inner.IsVersionSupported(version);
-
-    /// <summary>Only the serializer's own description is echoed: it names the JSON path, never server internals.</summary>
-    private static string Describe(Exception error) => error switch
-    {
-        JsonException json => json.Message,
-        InvalidOperationException or ArgumentException or FormatException => error.Message,
-        InvalidDataException data => data.Message,
-        _ => "the arguments could not be read",
-    };
+    /// <summary>The part of a reader's error that may be echoed to the caller: it names the member, never server internals.</summary>
+    public abstract string Describe(Exception exception);
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Signaling.Contracts;
+using Signaling.Contracts.Serialization;
 using Signaling.Hub.Common;
 using Signaling.Hub.Connections;
 
@@ -27,16 +28,20 @@ public static class SignalingHubSetup
             options.AddFilter<HubErrorFilter>();
             options.AddFilter<HubRateLimitFilter>();
             options.StatefulReconnectBufferSize = 256 * 1024;
-        });
+        })
+        .AddMessagePackProtocol(options => options.SerializerOptions = SignalingMessagePack.SerializerOptions);
         services.AddOptions<HubOptions>().Configure<IOptions<SignalingHubOptions>>((options, configured) =>
         {
             options.KeepAliveInterval = configured.Value.KeepAliveInterval;
             options.ClientTimeoutInterval = configured.Value.ClientTimeoutInterval;
         });
-        // The JSON protocol that reports binding failures as INVALID_ARGUMENT. SignalR's resolver keeps
-        // the last protocol registered under a name, and AddSignalR (called again by the Redis
-        // backplane's setup) adds its own JSON protocol only once, ahead of this one.
-        services.AddSingleton<IHubProtocol, BindingFailureProtocol>();
+        // Both protocols report binding failures as INVALID_ARGUMENT. SignalR's resolver keeps the last
+        // protocol registered under a name, and AddSignalR (called again by the Redis backplane's
+        // setup) and AddMessagePackProtocol add theirs only once, ahead of these.
+        services.AddSingleton<IHubProtocol>(sp => new BindingFailureProtocol(
+            new JsonHubProtocol(sp.GetRequiredService<IOptions<JsonHubProtocolOptions>>()), JsonFrames.Instance));
+        services.AddSingleton<IHubProtocol>(sp => new BindingFailureProtocol(
+            new MessagePackHubProtocol(sp.GetRequiredService<IOptions<MessagePackHubProtocolOptions>>()), MessagePackFrames.Instance));
         return builder;
     }
 

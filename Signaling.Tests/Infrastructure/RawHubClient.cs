@@ -1,13 +1,15 @@
+using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using MessagePack;
 using Signaling.Contracts;
 
 namespace Signaling.Tests.Infrastructure;
 
 /// <summary>
-/// The SignalR JSON hub protocol spoken by hand over a WebSocket, for what a well-behaved client
-/// library never sends: arbitrary JSON, broken frames, or a client that stops reading.
+/// The SignalR hub protocol spoken by hand over a WebSocket, for what a well-behaved client
+/// library never sends: arbitrary JSON or MessagePack, broken frames, or a client that stops reading.
 /// </summary>
 public sealed class RawHubClient : IDisposable
 {
@@ -15,6 +17,7 @@ public sealed class RawHubClient : IDisposable
     private readonly ClientWebSocket _socket = new();
     private readonly StringBuilder _pending = new();
     private readonly byte[] _buffer = new byte[64 * 1024];
+    private readonly List<byte> _binary = [];
     private int _nextId;
 
     private RawHubClient()
@@ -23,12 +26,13 @@ public sealed class RawHubClient : IDisposable
 
     public WebSocketState State => _socket.State;
 
-    public static async Task<RawHubClient> ConnectAsync(ISignalingHost host, string token)
+    /// <summary>Connects over a WebSocket and completes the handshake for <paramref name="protocol"/> (the handshake itself is JSON either way).</summary>
+    public static async Task<RawHubClient> ConnectAsync(ISignalingHost host, string token, string protocol = "json")
     {
         var client = new RawHubClient();
         var uri = new UriBuilder(host.BaseAddress) { Scheme = "ws", Path = SignalingRoutes.Hub, Query = $"access_token={token}" }.Uri;
         await client._socket.ConnectAsync(uri, CancellationToken.None);
-        await client.SendRawAsync("""{"protocol":"json","version":1}""" + RecordSeparator);
+        await client.SendRawAsync($$"""{"protocol":"{{protocol}}","version":1}""" + RecordSeparator);
         var handshake = await client.ReceiveMessageAsync();
         if (handshake.TryGetProperty("error", out var error))
         {
@@ -89,6 +93,81 @@ public sealed class RawHubClient : IDisposable
             }
 
             _pending.Append(Encoding.UTF8.GetString(_buffer, 0, result.Count));
+        }
+    }
+
+    /// <summary>A MessagePack invocation, <c>[1, {}, id, target, [arguments]]</c>, with each argument given already encoded.</summary>
+    public static byte[] MessagePackInvocation(string id, string target, params byte[][] arguments)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(5);
+        writer.Write(1);
+        writer.WriteMapHeader(0);
+        writer.Write(id);
+        writer.Write(target);
+        writer.WriteArrayHeader(arguments.Length);
+        foreach (var argument in arguments)
+        {
+            writer.WriteRaw(argument);
+        }
+
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Sends MessagePack hub messages in one WebSocket message, each behind its varint length prefix.</summary>
+    public Task SendFramesAsync(params byte[][] payloads)
+    {
+        var message = new List<byte>();
+        foreach (var payload in payloads)
+        {
+            for (var length = (uint)payload.Length; ; length >>= 7)
+            {
+                message.Add((byte)(length < 0x80 ? length : (length & 0x7f) | 0x80));
+                if (length < 0x80)
+                {
+                    break;
+                }
+            }
+
+            message.AddRange(payload);
+        }
+
+        return SendRawAsync([.. message], WebSocketMessageType.Binary);
+    }
+
+    /// <summary>The payload of the next MessagePack hub message.</summary>
+    public async Task<byte[]> ReceiveFrameAsync()
+    {
+        using var timeout = new CancellationTokenSource(Timeouts.Default);
+        while (true)
+        {
+            int length = 0, prefix = 0;
+            while (prefix < _binary.Count && prefix < 5)
+            {
+                var b = _binary[prefix];
+                length |= (b & 0x7f) << (7 * prefix++);
+                if ((b & 0x80) == 0)
+                {
+                    if (_binary.Count - prefix >= length)
+                    {
+                        var payload = _binary.GetRange(prefix, length).ToArray();
+                        _binary.RemoveRange(0, prefix + length);
+                        return payload;
+                    }
+
+                    break;
+                }
+            }
+
+            var result = await _socket.ReceiveAsync(_buffer, timeout.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "the server closed the socket");
+            }
+
+            _binary.AddRange(_buffer.AsSpan(0, result.Count));
         }
     }
 

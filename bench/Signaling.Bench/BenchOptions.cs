@@ -43,6 +43,9 @@ public sealed class BenchOptions
     /// </summary>
     public bool NoAck { get; private set; }
 
+    /// <summary>signaling only: the hub protocol the peers speak, <c>json</c> or <c>messagepack</c>.</summary>
+    public string Protocol { get; private set; } = "json";
+
     /// <summary>The Nextcloud backend URL that spreed hellos carry; must be a backend of the server's config.</summary>
     public Uri? SpreedBackend { get; private set; }
 
@@ -94,7 +97,7 @@ public sealed class BenchOptions
         Signaling.Bench relay --url http://127.0.0.1:5000 [--url http://127.0.0.1:5001]
             --signing-key <HS256 key> | --token-url http://127.0.0.1:5000/api/dev/tokens   (target signaling only)
             [--pairs 100] [--duration 20] [--warmup 5] [--rate 0] [--processes 1]
-            [--issuer signaling] [--audience signaling] [--target signaling|raw|peerjs|spreed] [--peerjs-key peerjs] [--no-ack]
+            [--issuer signaling] [--audience signaling] [--target signaling|raw|peerjs|spreed] [--peerjs-key peerjs] [--no-ack] [--protocol json|messagepack]
             [--spreed-backend http://127.0.0.1:5002/ocs/v2.php/apps/spreed/api/v1/signaling/backend]   (target spreed only)
             [--watch hub1=PID,redis=PID] [--label text] [--json-out file]
         Signaling.Bench fanout (same connection options) [--rooms 10] [--room-size 10] [--rate 0 (updates/s)]
@@ -147,6 +150,7 @@ public sealed class BenchOptions
                 case "--target": o.Target = Value(); break;
                 case "--peerjs-key": o.PeerJsKey = Value(); break;
                 case "--no-ack": o.NoAck = true; o.RawArgs.Add(name); continue;
+                case "--protocol": o.Protocol = Value(); break;
                 case "--spreed-backend": o.SpreedBackend = new Uri(Value()); break;
                 case "--connect-parallelism": o.ConnectParallelism = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--connect-warmup": o.ConnectWarmup = int.Parse(Value(), CultureInfo.InvariantCulture); break;

@@ -48,7 +48,7 @@ if (options.Scenario is not ("relay" or "fanout" or "connect" or "density"))
 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
 ITargetAdapter target = options.Target switch
 {
-    "signaling" => new SignalRTarget(TokenSource(options, http), options.NoAck),
+    "signaling" => new SignalRTarget(TokenSource(options, http), options.NoAck, options.Protocol),
     "raw" => new RawTarget(),
     "peerjs" => new PeerJsTarget(options.PeerJsKey),
     "spreed" => new SpreedTarget(options.SpreedBackend!),

@@ -6,10 +6,10 @@ using System.Text;
 namespace Signaling.Bench;
 
 /// <summary>
-/// Our hub, spoken as raw SignalR JSON over one WebSocket: no client library, so the
-/// generator's cost per message stays small and visible, and no negotiate round trip.
+/// Our hub, spoken as raw SignalR JSON or MessagePack over one WebSocket: no client library, so
+/// the generator's cost per message stays small and visible, and no negotiate round trip.
 /// </summary>
-public sealed class SignalRTarget(Func<string, Task<string>> tokenFor, bool noAck = false) : ITargetAdapter
+public sealed class SignalRTarget(Func<string, Task<string>> tokenFor, bool noAck = false, string protocol = "json") : ITargetAdapter
 {
     public string Name => "signaling";
 
@@ -20,13 +20,13 @@ public sealed class SignalRTarget(Func<string, Task<string>> tokenFor, bool noAc
         var scheme = baseUrl.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
         var token = await tokenFor(peerId);
         var hub = new Uri($"{scheme}://{baseUrl.Authority}/hubs/signaling?access_token={Uri.EscapeDataString(token)}");
-        var peer = new SignalRPeer(peerId, handler, counters, noAck);
+        var peer = new SignalRPeer(peerId, handler, counters, noAck, HubFormat.For(protocol));
         await peer.StartAsync(hub, cancellationToken);
         return peer;
     }
 }
 
-internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCounters counters, bool noAck) : IBenchPeer
+internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCounters counters, bool noAck, HubFormat format) : IBenchPeer
 {
     private const byte RecordSeparator = 0x1E;
     private static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(10);
@@ -47,7 +47,7 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
     public async Task StartAsync(Uri hub, CancellationToken cancellationToken)
     {
         await socket.ConnectAsync(hub, cancellationToken);
-        await SendRawAsync("{\"protocol\":\"json\",\"version\":1}\u001e", cancellationToken);
+        await socket.SendAsync($"{{\"protocol\":\"{format.Name}\",\"version\":1}}\u001e", cancellationToken);
         var reply = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         handshake = reply;
         awaited["handshake"] = reply;
@@ -66,7 +66,7 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
         var id = "j" + Interlocked.Increment(ref nextInvocation);
         var done = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         awaited[id] = done;
-        await SendRawAsync($"{{\"type\":1,\"invocationId\":\"{id}\",\"target\":\"JoinRoom\",\"arguments\":[{{\"roomId\":\"{roomId}\"}}]}}\u001e", cancellationToken);
+        await SendRawAsync(format.JoinRoom(id, roomId), cancellationToken);
         var error = await done.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
         if (error is not null)
         {
@@ -78,14 +78,11 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
     {
         // An invocationId makes the server answer with a completion, as JS clients' invoke() does: errors become visible.
         // Without one (send()), the server answers nothing.
-        var id = noAck ? "" : $"\"invocationId\":\"r{Interlocked.Increment(ref nextInvocation)}\",";
-        var message = kind switch
-        {
-            RelayKind.Offer or RelayKind.Answer =>
-                $"{{\"type\":1,{id}\"target\":\"{kind}\",\"arguments\":[{{\"roomId\":\"{roomId}\",\"toPeerId\":\"{toPeerId}\",\"sdp\":\"bts={timestamp};v=0 o=- {SdpPadding}\"}}]}}\u001e",
-            _ =>
-                $"{{\"type\":1,{id}\"target\":\"IceCandidate\",\"arguments\":[{{\"roomId\":\"{roomId}\",\"toPeerId\":\"{toPeerId}\",\"candidate\":{{\"candidate\":\"bts={timestamp};candidate:842163049 1 udp 1677729535 {CandidatePadding}\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}}}}]}}\u001e",
-        };
+        var id = noAck ? null : $"r{Interlocked.Increment(ref nextInvocation)}";
+        var text = kind is RelayKind.Offer or RelayKind.Answer
+            ? $"bts={timestamp};v=0 o=- {SdpPadding}"
+            : $"bts={timestamp};candidate:842163049 1 udp 1677729535 {CandidatePadding}";
+        var message = format.Relay(kind, id, roomId, toPeerId, text);
         counters.Sent1();
         return new ValueTask(SendRawAsync(message, cancellationToken));
     }
@@ -94,11 +91,8 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
     {
         // One call; the hub fans it out as PeerUpdated. The completion is awaited by nobody but makes refusals count as errors.
         var id = Interlocked.Increment(ref nextInvocation);
-        var message = $"{{\"type\":1,\"invocationId\":\"m{id}\",\"target\":\"UpdateMediaState\",\"arguments\":[{{\"roomId\":\"{roomId}\",\"mediaState\":{{\"audio\":{Bool(stateBits, 1)},\"video\":{Bool(stateBits, 2)},\"screen\":{Bool(stateBits, 4)}}}}}]}}\u001e";
         counters.Sent1();
-        return new ValueTask(SendRawAsync(message, cancellationToken));
-
-        static string Bool(int bits, int mask) => (bits & mask) != 0 ? "true" : "false";
+        return new ValueTask(SendRawAsync(format.MediaState($"m{id}", roomId, stateBits), cancellationToken));
     }
 
     public async ValueTask DisposeAsync()
@@ -109,7 +103,7 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
         stop.Dispose();
     }
 
-    private Task SendRawAsync(string message, CancellationToken cancellationToken) => socket.SendAsync(message, cancellationToken);
+    private Task SendRawAsync(byte[] message, CancellationToken cancellationToken) => socket.SendAsync(message, format.FrameType, cancellationToken);
 
     private async Task PingLoopAsync()
     {
@@ -119,7 +113,7 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
         {
             while (await timer.WaitForNextTickAsync(stop.Token))
             {
-                await SendRawAsync("{\"type\":6}\u001e", stop.Token);
+                await SendRawAsync(format.Ping, stop.Token);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException)
@@ -151,12 +145,26 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
 
                 filled += result.Count;
                 var start = 0;
-                int end;
-                // Records may share a frame or span frames: split on the separator, not on frame boundaries.
-                while ((end = Array.IndexOf(buffer, RecordSeparator, start, filled - start)) >= 0)
+                // The handshake reply is JSON text ended by 0x1E whatever the protocol; the messages after it,
+                // in the same frame or not, are the protocol's own.
+                if (handshake is { } reply)
                 {
-                    await OnRecordAsync(buffer.AsMemory(start, end - start));
+                    var end = Array.IndexOf(buffer, RecordSeparator, 0, filled);
+                    if (end < 0)
+                    {
+                        continue;
+                    }
+
+                    handshake = null;
+                    awaited.TryRemove("handshake", out _);
+                    reply.TrySetResult(buffer.AsSpan(0, end).IndexOf("\"error\""u8) >= 0 ? Encoding.UTF8.GetString(buffer, 0, end) : null);
                     start = end + 1;
+                }
+
+                while (format.TryRead(buffer.AsSpan(start, filled - start), out var consumed, out _))
+                {
+                    await OnRecordAsync(buffer.AsMemory(start, consumed));
+                    start += consumed;
                 }
 
                 if (start > 0)
@@ -186,39 +194,25 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
 
     private ValueTask OnRecordAsync(ReadOnlyMemory<byte> memory)
     {
-        var record = memory.Span;
-        if (handshake is { } reply)
+        format.TryRead(memory.Span, out _, out var record);
+        switch (record.Type)
         {
-            handshake = null;
-            awaited.TryRemove("handshake", out _);
-            reply.TrySetResult(record.IndexOf("\"error\""u8) >= 0 ? Encoding.UTF8.GetString(record) : null);
-            return ValueTask.CompletedTask;
-        }
-
-        var typeAt = record.IndexOf("\"type\":"u8);
-        if (typeAt < 0 || typeAt + 7 >= record.Length)
-        {
-            return ValueTask.CompletedTask;
-        }
-
-        switch (record[typeAt + 7])
-        {
-            case (byte)'1':
+            case 1:
                 return OnInvocationAsync(record);
-            case (byte)'3':
+            case 3:
                 OnCompletion(record);
                 break;
-            case (byte)'7':
-                Fail("server sent Close: " + Encoding.UTF8.GetString(record));
+            case 7:
+                Fail("server sent Close: " + record.Error);
                 break;
         }
 
         return ValueTask.CompletedTask;
     }
 
-    private ValueTask OnInvocationAsync(ReadOnlySpan<byte> record)
+    private ValueTask OnInvocationAsync(HubRecord record)
     {
-        var target = StringValue(record, "\"target\":\""u8);
+        var target = record.Target;
         RelayKind kind;
         if (target.SequenceEqual("Offer"u8))
         {
@@ -234,7 +228,7 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
         }
         else if (target.SequenceEqual("PeerUpdated"u8))
         {
-            return handler.OnPeerUpdatedAsync(MediaStateBits(record));
+            return handler.OnPeerUpdatedAsync(format.MediaStateBits(record.Body));
         }
         else
         {
@@ -242,8 +236,8 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
             return ValueTask.CompletedTask;
         }
 
-        var at = record.IndexOf("bts="u8);
-        if (at < 0 || !Utf8Parser.TryParse(record[(at + 4)..], out long sent, out _))
+        var at = record.Body.IndexOf("bts="u8);
+        if (at < 0 || !Utf8Parser.TryParse(record.Body[(at + 4)..], out long sent, out _))
         {
             counters.Error($"{peerId}: relayed {kind} without a timestamp");
             return ValueTask.CompletedTask;
@@ -252,49 +246,19 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
         return handler.OnRelayAsync(kind, sent);
     }
 
-    private void OnCompletion(ReadOnlySpan<byte> record)
+    private void OnCompletion(HubRecord record)
     {
-        var id = StringValue(record, "\"invocationId\":\""u8);
-        var errorAt = record.IndexOf("\"error\":"u8);
-        var error = errorAt >= 0 ? Encoding.UTF8.GetString(record[errorAt..]) : null;
+        var id = record.InvocationId;
         if (id.Length > 0 && id[0] == (byte)'j')
         {
             if (awaited.TryRemove(Encoding.ASCII.GetString(id), out var waiter))
             {
-                waiter.TrySetResult(error);
+                waiter.TrySetResult(record.Error);
             }
         }
-        else if (error is not null)
+        else if (record.Error is not null)
         {
-            counters.Error($"{peerId}: {error}");
+            counters.Error($"{peerId}: {record.Error}");
         }
-    }
-
-    private static int MediaStateBits(ReadOnlySpan<byte> record)
-    {
-        var at = record.IndexOf("\"mediaState\":{"u8);
-        if (at < 0)
-        {
-            return -1;
-        }
-
-        var state = record[at..];
-        state = state[..(state.IndexOf((byte)'}') + 1)];
-        return (state.IndexOf("\"audio\":true"u8) >= 0 ? 1 : 0)
-            | (state.IndexOf("\"video\":true"u8) >= 0 ? 2 : 0)
-            | (state.IndexOf("\"screen\":true"u8) >= 0 ? 4 : 0);
-    }
-
-    private static ReadOnlySpan<byte> StringValue(ReadOnlySpan<byte> record, ReadOnlySpan<byte> key)
-    {
-        var at = record.IndexOf(key);
-        if (at < 0)
-        {
-            return default;
-        }
-
-        var rest = record[(at + key.Length)..];
-        var end = rest.IndexOf((byte)'"');
-        return end < 0 ? default : rest[..end];
     }
 }

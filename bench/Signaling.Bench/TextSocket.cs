@@ -25,14 +25,17 @@ internal sealed class TextSocket : IDisposable
         socket.ReceiveAsync(buffer, cancellationToken);
 
     /// <summary>Sends <paramref name="message"/> as one text frame; <paramref name="cancellationToken"/> only bounds the wait for the previous send.</summary>
-    public async Task SendAsync(string message, CancellationToken cancellationToken = default)
+    public Task SendAsync(string message, CancellationToken cancellationToken = default) =>
+        SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, cancellationToken);
+
+    /// <summary>Sends <paramref name="message"/> as one frame of <paramref name="type"/>.</summary>
+    public async Task SendAsync(byte[] message, WebSocketMessageType type, CancellationToken cancellationToken = default)
     {
-        var bytes = Encoding.UTF8.GetBytes(message);
         await sendLock.WaitAsync(cancellationToken);
         try
         {
             // Cancelling a send aborts a ClientWebSocket mid-frame; a run's deadline must stop loops, not kill sockets.
-            await socket.SendAsync(bytes, WebSocketMessageType.Text, true, CancellationToken.None);
+            await socket.SendAsync(message, type, true, CancellationToken.None);
         }
         finally
         {

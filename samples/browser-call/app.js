@@ -10,6 +10,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   roomId: params.get("room"),
   name: params.get("name") || "",
+  protocol: params.get("protocol") === "messagepack" ? "messagepack" : "json",
   peerId: null,
   connectionMode: null,
   iceServers: [],
@@ -41,7 +42,10 @@ window.sample = {
   get messages() { return state.messages; },
   get errors() { return state.errors; },
   get hasMedia() { return state.localStream !== null; },
+  get protocol() { return state.protocol; },
   sendChat: (text) => sendChat(text),
+  // Any hub call from the console: sample.invoke("Ping") or sample.invoke("UpdateUserData", { roomId, userData }).
+  invoke: (method, ...args) => connection.invoke(method, ...args),
 };
 
 function snapshot(pick) {
@@ -96,15 +100,18 @@ async function startMedia() {
   }
 }
 
-const connection = new signalR.HubConnectionBuilder()
+const builder = new signalR.HubConnectionBuilder()
   .withUrl("/hubs/signaling", {
     // Called again on every reconnect: a fresh token survives the old one expiring.
     accessTokenFactory: () => devToken(state.peerId),
   })
   .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => Math.min(10_000, 500 * 2 ** ctx.previousRetryCount) })
   .withStatefulReconnect()
-  .configureLogging(signalR.LogLevel.Warning)
-  .build();
+  .configureLogging(signalR.LogLevel.Warning);
+// ?protocol=messagepack: binary frames instead of JSON text, same payloads (the transport falls
+// back to long polling, never to Server-Sent Events, which carry text only).
+if (state.protocol === "messagepack") builder.withHubProtocol(new signalR.protocols.msgpack.MessagePackHubProtocol());
+const connection = builder.build();
 
 // Everything the hub tells us is applied in arrival order, one at a time, and only after the join
 // result is known: an offer can overtake the JoinRoom completion, and politeness depends on it.

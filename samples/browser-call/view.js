@@ -11,7 +11,7 @@ function cell(text, stateClass) {
 export function render(state) {
   const status = $("status");
   status.textContent = state.peerId
-    ? `${state.hubState} · room ${state.roomId} as ${state.peerId}${state.connectionMode ? ` · ${state.connectionMode}` : ""}`
+    ? `${state.hubState} · room ${state.roomId} as ${state.peerId}${state.connectionMode ? ` · ${state.connectionMode}` : ""} · ${state.protocol}`
     : state.hubState;
   status.className = state.hubState === "connected" && state.joined ? "connected" : state.hubState === "disconnected" && state.errors.length ? "failed" : "";
 

@@ -7,10 +7,11 @@ import { launch, openPage, screenshotDir, stepTimeout, uniqueId } from "./browse
 
 const connected = ["connected", "completed"];
 
-async function joinAll(browser, room, names) {
+// query[name] is added to that page's URL; prepare[name] runs before it loads.
+async function joinAll(browser, room, names, { query = {}, prepare = {} } = {}) {
   const pages = [];
   for (const name of names) {
-    const page = await openPage(browser, `/samples/browser-call/?room=${room}&name=${name}`, console.log);
+    const page = await openPage(browser, `/samples/browser-call/?room=${room}&name=${name}${query[name] ?? ""}`, console.log, prepare[name]);
     await page.waitForFunction(() => window.sample?.joined === true, null, { timeout: stepTimeout });
     pages.push(page);
   }
@@ -75,6 +76,48 @@ describe("browser call", () => {
         const peers = await page.evaluate(() => window.sample.peers);
         assert.deepEqual(peers.sort(), ids.filter((_, j) => j !== i).sort());
       }
+    } catch (error) {
+      console.log(JSON.stringify(await diagnostics(pages), null, 2));
+      throw error;
+    } finally {
+      await Promise.all(pages.map((p) => p.context().close()));
+    }
+  });
+
+  test("a MessagePack page and a JSON page call each other and read the same payloads; refusals carry their codes", async () => {
+    const room = uniqueId("msgpack");
+    const sent = [];
+    const watchFrames = (page) => page.on("websocket", (ws) => ws.on("framesent", (frame) => sent.push(typeof frame.payload)));
+    const pages = await joinAll(browser, room, ["mia", "jay"], { query: { mia: "&protocol=messagepack" }, prepare: { mia: watchFrames } });
+    try {
+      const [miaId, jayId] = await waitForMesh(pages);
+      assert.deepEqual(await Promise.all(pages.map((p) => p.evaluate(() => window.sample.protocol))), ["messagepack", "json"]);
+      // The handshake is JSON text; everything after it went as binary MessagePack frames.
+      assert.equal(sent[0], "string");
+      assert.ok(sent.length > 3 && sent.slice(1).every((type) => type !== "string"), JSON.stringify(sent));
+
+      // What the MessagePack page gets back is what the JSON page is told about it, nested values included.
+      const profile = { langs: ["en", "fr"], age: 31, score: 1.5, ok: true, none: null, big: 12345678901234, deep: [{ x: [1, [2]] }] };
+      const updated = await pages[0].evaluate(({ room, profile }) => window.sample.invoke("UpdateUserData", { roomId: room, userData: { profile } }), { room, profile });
+      assert.deepEqual(updated.userData.profile, profile);
+      await pages[1].waitForFunction((id) => window.sample.members[id]?.userData?.profile, miaId, { timeout: stepTimeout });
+      assert.deepEqual(await pages[1].evaluate((id) => window.sample.members[id], miaId), updated);
+
+      // The message of the error the page's invoke() rejects with, as a user of @microsoft/signalr reads it.
+      const refusal = (method, ...args) => pages[0].evaluate(({ method, args }) =>
+        window.sample.invoke(method, ...args).then(() => "no error", (error) => error.message), { method, args });
+      assert.match(await refusal("Offer", { roomId: room, toPeerId: "nobody", sdp: "v=0" }), /^PEER_NOT_FOUND: /);
+      assert.match(await refusal("Offer", 42), /^INVALID_ARGUMENT: /);
+      assert.match(await refusal("NoSuchMethod"), /^INVALID_ARGUMENT: unknown method/);
+
+      // Still connected: the chat goes on, both ways.
+      assert.equal(await pages[0].evaluate(() => window.sample.sendChat("after the refusals")), 1);
+      await pages[1].waitForFunction((from) => window.sample.messages.some((m) => m.from === from && m.text === "after the refusals"),
+        miaId, { timeout: stepTimeout });
+      await pages[1].evaluate(() => window.sample.sendChat("heard you"));
+      await pages[0].waitForFunction((from) => window.sample.messages.some((m) => m.from === from && m.text === "heard you"),
+        jayId, { timeout: stepTimeout });
+      assert.equal(await pages[0].evaluate(() => window.sample.hubState), "connected");
     } catch (error) {
       console.log(JSON.stringify(await diagnostics(pages), null, 2));
       throw error;

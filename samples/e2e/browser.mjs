@@ -27,10 +27,12 @@ export async function launch() {
   });
 }
 
-export async function openPage(browser, url, log) {
+// prepare(page) runs before the page loads, for listeners that must see its first requests.
+export async function openPage(browser, url, log, prepare) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
   await context.grantPermissions(["camera", "microphone"], { origin: baseUrl });
   const page = await context.newPage();
+  await prepare?.(page);
   page.on("pageerror", (error) => log?.(`pageerror ${url}: ${error.message}`));
   page.on("console", (message) => {
     if (message.type() === "error" || message.type() === "warning") log?.(`console ${url}: ${message.text()}`);
