@@ -17,12 +17,15 @@ public sealed class IceSettingsTests
     [Fact]
     public async Task Turn_urls_from_a_plain_environment_variable_reach_clients_with_credentials()
     {
-        await using var service = await SignalingProcess.StartAsync(environment: new Dictionary<string, string>
-        {
-            ["Signaling__Ice__TurnUrls"] = "turn:turn.example.test:3478",
-            ["Signaling__Ice__TurnSecret"] = Secret,
-            ["Signaling__Ice__TurnCredentialTtl"] = "600",
-        });
+        // The entry given the indexed way (as an appsettings.json array would) is replaced by the plain value.
+        await using var service = await SignalingProcess.StartAsync(
+            new Dictionary<string, string?> { ["Signaling:Ice:TurnUrls:0"] = "turn:replaced.example.test:3478" },
+            new Dictionary<string, string>
+            {
+                ["Signaling__Ice__TurnUrls"] = "turn:turn.example.test:3478",
+                ["Signaling__Ice__TurnSecret"] = Secret,
+                ["Signaling__Ice__TurnCredentialTtl"] = "600",
+            });
 
         var before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var turn = (await IceServersAsync(service)).Single(s => s.Username is not null);

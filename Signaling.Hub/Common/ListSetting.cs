@@ -9,11 +9,17 @@ namespace Signaling.Hub.Common;
 /// </summary>
 public static class ListSetting
 {
-    /// <summary>Sets the list from the plain value at <paramref name="key"/> when there is one; it replaces indexed entries.</summary>
+    /// <summary>
+    /// Sets the list from the plain value at <paramref name="key"/> when there is one; it replaces
+    /// indexed entries. An empty value is an empty list, unless indexed entries exist: a host that
+    /// flattens configuration into <c>--key=value</c> arguments (WebApplicationFactory does) passes
+    /// every parent key with an empty value.
+    /// </summary>
     public static OptionsBuilder<T> BindCommaSeparated<T>(this OptionsBuilder<T> options, string key, Action<T, string[]> set) where T : class =>
         options.PostConfigure<IConfiguration>((o, configuration) =>
         {
-            if (configuration[key] is { } value)
+            var section = configuration.GetSection(key);
+            if (section.Value is { } value && (value.Length > 0 || !section.GetChildren().Any()))
             {
                 set(o, value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
             }
