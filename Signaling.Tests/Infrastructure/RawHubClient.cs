@@ -33,7 +33,19 @@ public sealed class RawHubClient : IDisposable
         var uri = new UriBuilder(host.BaseAddress) { Scheme = "ws", Path = SignalingRoutes.Hub, Query = $"access_token={token}" }.Uri;
         await client._socket.ConnectAsync(uri, CancellationToken.None);
         await client.SendRawAsync($$"""{"protocol":"{{protocol}}","version":1}""" + RecordSeparator);
-        var handshake = await client.ReceiveMessageAsync();
+        JsonElement handshake;
+        if (protocol == "json")
+        {
+            handshake = await client.ReceiveMessageAsync();
+        }
+        else
+        {
+            // The first binary messages may share the handshake's WebSocket frame: they stay in the byte buffer.
+            var end = await client.BufferUntilAsync(b => b.IndexOf((byte)RecordSeparator));
+            handshake = JsonSerializer.Deserialize<JsonElement>(client._binary.GetRange(0, end).ToArray());
+            client._binary.RemoveRange(0, end + 1);
+        }
+
         if (handshake.TryGetProperty("error", out var error))
         {
             throw new InvalidOperationException($"handshake refused: {error}");
@@ -140,25 +152,37 @@ public sealed class RawHubClient : IDisposable
     /// <summary>The payload of the next MessagePack hub message.</summary>
     public async Task<byte[]> ReceiveFrameAsync()
     {
-        using var timeout = new CancellationTokenSource(Timeouts.Default);
-        while (true)
+        var (prefix, length) = (0, 0);
+        await BufferUntilAsync(bytes =>
         {
-            int length = 0, prefix = 0;
-            while (prefix < _binary.Count && prefix < 5)
+            (prefix, length) = (0, 0);
+            while (prefix < bytes.Count && prefix < 5)
             {
-                var b = _binary[prefix];
+                var b = bytes[prefix];
                 length |= (b & 0x7f) << (7 * prefix++);
                 if ((b & 0x80) == 0)
                 {
-                    if (_binary.Count - prefix >= length)
-                    {
-                        var payload = _binary.GetRange(prefix, length).ToArray();
-                        _binary.RemoveRange(0, prefix + length);
-                        return payload;
-                    }
-
-                    break;
+                    return bytes.Count - prefix >= length ? 0 : -1;
                 }
+            }
+
+            return -1;
+        });
+        var payload = _binary.GetRange(prefix, length).ToArray();
+        _binary.RemoveRange(0, prefix + length);
+        return payload;
+    }
+
+    /// <summary>Receives bytes until <paramref name="complete"/> finds what it needs in them (a result of 0 or more).</summary>
+    private async Task<int> BufferUntilAsync(Func<List<byte>, int> complete)
+    {
+        using var timeout = new CancellationTokenSource(Timeouts.Default);
+        while (true)
+        {
+            var found = complete(_binary);
+            if (found >= 0)
+            {
+                return found;
             }
 
             var result = await _socket.ReceiveAsync(_buffer, timeout.Token);

@@ -71,7 +71,7 @@ public sealed class MessagePackAdminTests : IDisposable
         Assert.Equal(ClientStatus.Offline, Assert.Single(await offline).Status);
         var queued = await agent.Client.Invoke<ConnectRequestResult>(nameof(IAdminHub.AdminConnectRequest), new AdminConnectRequestArgs("device", Offer, ConnectPriority.Low, 60));
         Assert.Equal((ConnectDispatchStatus.Queued, (int?)1), (queued.Status, queued.QueuePosition));
-        await Leave(agent.Client, jsonAgent.Client);
+        await DisconnectAsync(_app, agent.Client, jsonAgent.Client);
 
         var back = OfficialClient.Create(_app, DeviceToken, protocol: OfficialClient.MessagePack);
         var waited = back.Expect<ConnectRequestEvent>(nameof(ISignalingClient.ConnectRequest), 1);
@@ -106,9 +106,9 @@ public sealed class MessagePackAdminTests : IDisposable
     }
 
     /// <summary>Disconnects the admins and waits until the server has seen them go: a room they were in tells.</summary>
-    private async Task Leave(params OfficialClient[] admins)
+    internal static async Task DisconnectAsync(ISignalingHost host, params OfficialClient[] admins)
     {
-        await using var witness = await OfficialClient.ConnectAsync(_app, Tokens.Create("witness", org: "acme"));
+        await using var witness = await OfficialClient.ConnectAsync(host, Tokens.Create("witness", org: "acme"));
         await witness.Invoke<JoinRoomResult>(nameof(IRoomHub.JoinRoom), new JoinRoomRequest("lobby"));
         foreach (var admin in admins)
         {

@@ -24,11 +24,14 @@ public sealed class MessagePackWireTests : IDisposable
         // An admin's request ends while it is away, so it has a notification with a status waiting.
         var adminToken = Tokens.Create("mia", name: "Mia", roles: ["admin"], org: "acme");
         var deviceToken = Tokens.Create("device", name: "Kiosk", roles: ["client"], org: "acme");
-        await (await OfficialClient.ConnectAsync(_app, deviceToken)).DisposeAsync();
         var away = await OfficialClient.ConnectAsync(_app, adminToken, protocol: OfficialClient.MessagePack);
+        var seen = away.Expect<ClientStatusChangedEvent>(nameof(ISignalingClient.ClientStatusChanged), 2);
+        await (await OfficialClient.ConnectAsync(_app, deviceToken)).DisposeAsync();
+        Assert.Equal([ClientStatus.Online, ClientStatus.Offline], (await seen).Select(e => e.Status));
         var queued = await away.Invoke<ConnectRequestResult>(nameof(IAdminHub.AdminConnectRequest),
             new AdminConnectRequestArgs("device", JsonSerializer.SerializeToElement(new { sdp = "v=0" }), ConnectPriority.Urgent));
-        await away.DisposeAsync();
+        Assert.Equal(ConnectDispatchStatus.Queued, queued.Status);
+        await MessagePackAdminTests.DisconnectAsync(_app, away);
         var device = OfficialClient.Create(_app, deviceToken);
         var delivered = device.Expect<ConnectRequestEvent>(nameof(ISignalingClient.ConnectRequest), 1);
         await device.StartAsync();

@@ -112,14 +112,14 @@ internal sealed class MessagePackHubFormat : HubFormat
 
     public override int MediaStateBits(ReadOnlySpan<byte> body)
     {
-        var at = body.IndexOf("\xAAmediaState"u8);
+        var at = body.IndexOf(MediaStateKey);
         if (at < 0)
         {
             return -1;
         }
 
         var state = body[at..];
-        return (Flag(state, "\xA5audio"u8) ? 1 : 0) | (Flag(state, "\xA5video"u8) ? 2 : 0) | (Flag(state, "\xA6screen"u8) ? 4 : 0);
+        return (Flag(state, AudioKey) ? 1 : 0) | (Flag(state, VideoKey) ? 2 : 0) | (Flag(state, ScreenKey) ? 4 : 0);
 
         static bool Flag(ReadOnlySpan<byte> state, ReadOnlySpan<byte> key)
         {
@@ -127,6 +127,12 @@ internal sealed class MessagePackHubFormat : HubFormat
             return at >= 0 && at + key.Length < state.Length && state[at + key.Length] == True;
         }
     }
+
+    // Member names as MessagePack writes them: a fixstr header (0xA0 | length), then the UTF-8 bytes.
+    private static readonly byte[] MediaStateKey = [0xAA, .. "mediaState"u8];
+    private static readonly byte[] AudioKey = [0xA5, .. "audio"u8];
+    private static readonly byte[] VideoKey = [0xA5, .. "video"u8];
+    private static readonly byte[] ScreenKey = [0xA6, .. "screen"u8];
 
     private static ReadOnlySpan<byte> Str(ReadOnlySpan<byte> body, scoped ref int at)
     {
