@@ -16,7 +16,8 @@ public sealed class AuthenticationTests : IDisposable
     {
         { "none", "" },
         { "expired", Tokens.Create("mallory", expires: DateTime.UtcNow.AddMinutes(-5), notBefore: DateTime.UtcNow.AddMinutes(-10)) },
-        { "not yet valid", Tokens.Create("mallory", notBefore: DateTime.UtcNow.AddMinutes(10), expires: DateTime.UtcNow.AddMinutes(20)) },
+        // Minted when the tests are discovered, which can be many minutes before this case runs: a day ahead stays "not yet".
+        { "not yet valid", Tokens.Create("mallory", notBefore: DateTime.UtcNow.AddDays(1), expires: DateTime.UtcNow.AddDays(2)) },
         { "wrong signature", Tokens.Create("mallory", key: "another-key-of-enough-length-0123456789-abcdef") },
         { "wrong audience", Tokens.Create("mallory", audience: "someone-else") },
         { "wrong issuer", Tokens.Create("mallory", issuer: "someone-else") },
