@@ -58,7 +58,9 @@ public static class Validate
     /// <summary>
     /// Free-form JSON (user data, offer and answer data) is kept as it arrived; a lone surrogate
     /// escape in it ("\ud800") would only fail later, when it is stored or sent on, as an
-    /// internal error. Every string and property name is read once here to refuse it up front.
+    /// internal error, and a number beyond a double (1e400) has no value for JavaScript or
+    /// MessagePack receivers. Every string, property name and number is read once here to refuse
+    /// them up front.
     /// </summary>
     public static void WellFormedJson(JsonElement value, string name)
     {
@@ -70,6 +72,10 @@ public static class Validate
         {
             throw RefusalException.InvalidArgument($"'{name}' contains text that is not valid Unicode");
         }
+        catch (OverflowException)
+        {
+            throw RefusalException.InvalidArgument($"'{name}' contains a number beyond the range of a double");
+        }
 
         static void Walk(JsonElement element)
         {
@@ -78,6 +84,8 @@ public static class Validate
                 case JsonValueKind.String:
                     _ = element.GetString();
                     break;
+                case JsonValueKind.Number when !(element.TryGetDouble(out var number) && double.IsFinite(number)):
+                    throw new OverflowException();
                 case JsonValueKind.Object:
                     foreach (var property in element.EnumerateObject())
                     {

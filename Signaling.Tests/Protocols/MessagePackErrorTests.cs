@@ -141,6 +141,22 @@ public sealed class MessagePackErrorTests : IAsyncLifetime
         Assert.Equal(new MediaState(Audio: true), Assert.Single(await joined).MediaState);
     }
 
+    /// <summary>JSON can spell a number no double holds; a MessagePack peer could not be sent it, so nobody gets it.</summary>
+    [Theory]
+    [InlineData(nameof(IRoomHub.UpdateUserData), """[{"roomId":"room","userData":{"big":{"n":[1e400]}}}]""")]
+    [InlineData(nameof(IAdminHub.AdminConnectRequest), """[{"clientId":"device","offerData":{"n":-1e400}}]""")]
+    public async Task A_number_beyond_a_double_from_a_JSON_client_is_refused_and_MessagePack_peers_can_still_join(string method, string arguments)
+    {
+        using var raw = await RawHubClient.ConnectAsync(_app, Tokens.Create("kim", roles: ["admin"]));
+        Assert.False((await raw.InvokeRawAsync(nameof(IRoomHub.JoinRoom), """[{"roomId":"room"}]""")).TryGetProperty("error", out _));
+        var answer = await raw.InvokeRawAsync(method, arguments);
+        Assert.Equal(ErrorCodes.InvalidArgument, ErrorCodes.Parse(answer.GetProperty("error").GetString()));
+
+        await using var max = await OfficialClient.ConnectAsync(_app, Tokens.Create("max"), protocol: OfficialClient.MessagePack);
+        var joined = await max.Invoke<JoinRoomResult>(nameof(IRoomHub.JoinRoom), new JoinRoomRequest("room"));
+        Assert.Contains(joined.Peers, p => p.PeerId == "kim");
+    }
+
     public static TheoryData<string, byte[]> Unreadable => new()
     {
         { "a target that is not a string", Bytes((ref MessagePackWriter w) => { w.WriteArrayHeader(5); w.Write(1); w.WriteMapHeader(0); w.Write("7"); w.Write(42); w.WriteArrayHeader(0); }) },
