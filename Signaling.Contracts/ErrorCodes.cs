@@ -69,7 +69,8 @@ public static class ErrorCodes
             return null;
         }
 
-        // The .NET client prefixes server errors with its own text, so look for the code anywhere.
+        // Callers pass messages that other code may have wrapped (an exception's text around the
+        // server's error), so the code is found wherever it starts a word.
         foreach (var code in All)
         {
             var at = message.IndexOf(code + ":", StringComparison.Ordinal);

@@ -30,11 +30,6 @@ const ownService = {
   },
 };
 
-// Snippets whose service side is on a branch not merged yet: listed as skipped, with the reason.
-// Remove an entry once that branch is in; the snippet then runs like the others.
-const pendingMerge = {
-};
-
 function blocks(file) {
   const text = readFileSync(path.join(repoRoot, file), "utf8");
   const found = { snippets: new Map(), outputs: new Map(), unmarked: 0 };
@@ -89,7 +84,7 @@ for (const document of documents) {
     });
 
     for (const [name, code] of snippets) {
-      test(name, { skip: pendingMerge[name] && `pending merge: ${pendingMerge[name]}` }, async () => {
+      test(name, async () => {
         const config = ownService[name];
         const service = config ? await startService(config) : null;
         try {
