@@ -52,6 +52,9 @@ duration=${BENCH_DURATION:-20}
 warmup=${BENCH_WARMUP:-30}
 next_warmup=${BENCH_NEXT_WARMUP:-5}
 cold=${BENCH_COLD:-10}
+for knob in warmup next_warmup cold; do
+  [[ ${!knob} =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "BENCH_${knob^^} must be a number of seconds, e.g. 10 (got '${!knob}')" >&2; exit 2; }
+done
 pairs=${BENCH_PAIRS:-100}
 rates=${BENCH_RATE:-5000 1000}
 processes=${BENCH_PROCESSES:-1}
