@@ -11,9 +11,18 @@
 # Env: BENCH_TARGETS (any of single cross raw peerjs spreed, in the order given; default all but
 # spreed), BENCH_SPREED_VERSION (Debian version of nextcloud-spreed-signaling to fetch; default the
 # candidate apt offers), BENCH_DURATION
-# (s, 20), BENCH_WARMUP (s, 5), BENCH_PAIRS (100), BENCH_RATE (paced total msg/s for the
-# light-load rows, one row per value, "5000 1000"), BENCH_PROCESSES (load generator processes, 1),
+# (s, 20), BENCH_WARMUP (s of load before the first measured relay or fan-out row on each freshly
+# started server, 30: the warm rows), BENCH_NEXT_WARMUP (s before each later row on the same, already
+# warm server, 5), BENCH_COLD (s, 10: relay's cold row, measured from the first message on a freshly
+# started server that just got its connections, no warm-up; with it connect gets a cold row too,
+# on a fresh server with no connect warm-up; 0 leaves both out), BENCH_PAIRS (100), BENCH_RATE (paced
+# total msg/s for the light-load rows, one row per value, "5000 1000"), BENCH_PROCESSES (load
+# generator processes, 1; "auto" = one per CPU the generator may use, BENCH_PIN's or the machine's),
 # BENCH_IDLE (s of the no-client baseline, 10).
+# Every row reports the generator's own CPU over its measured window (as a share of the cores it may
+# use, and the busiest generator process's share of one core) and says "generator-bound" when a
+# process passed 80 % of a core or the whole generator 80 % of its cores: such a row's rate is
+# partly the generator's, so only its server CPU per message compares servers.
 #
 # Scenarios besides relay (docs/benchmarks.md), each run for every target, each on a freshly
 # started server: BENCH_SCENARIOS (any of relay fanout connect density, in that order of loops;
@@ -40,10 +49,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 duration=${BENCH_DURATION:-20}
-warmup=${BENCH_WARMUP:-5}
+warmup=${BENCH_WARMUP:-30}
+next_warmup=${BENCH_NEXT_WARMUP:-5}
+cold=${BENCH_COLD:-10}
+for knob in warmup next_warmup cold; do
+  [[ ${!knob} =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "BENCH_${knob^^} must be a number of seconds, e.g. 10 (got '${!knob}')" >&2; exit 2; }
+done
 pairs=${BENCH_PAIRS:-100}
 rates=${BENCH_RATE:-5000 1000}
 processes=${BENCH_PROCESSES:-1}
+processes_asked=$processes
 idle=${BENCH_IDLE:-10}
 targets=${BENCH_TARGETS:-single cross raw peerjs}
 for t in $targets; do
@@ -75,6 +90,11 @@ if [[ -n $pin ]]; then
   pin_server=(taskset -c "${pin%%:*}")
   pin_gen=(taskset -c "${pin##*:}")
 fi
+if [[ $processes == auto ]]; then
+  # taskset's list may be a range ("0-1"): let nproc count what the generator will get.
+  processes=$("${pin_gen[@]}" nproc)
+fi
+[[ $processes =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_PROCESSES must be a positive number or auto" >&2; exit 2; }
 room_size=${BENCH_ROOM_SIZE:-4}
 density_max=${BENCH_DENSITY_MAX:-19000}
 settle=${BENCH_SETTLE:-5}
@@ -307,6 +327,15 @@ rows=()
 notes=()
 # Extra generator arguments for the target being measured (set before each target's runs).
 target_args=()
+# 1 until the first loaded row on the server run_target just started: that row gets the full
+# warm-up, later rows on the same (by then warm) server the short one.
+server_fresh=1
+# The like-for-like closed-loop row of each target, warm and cold, for the cold/warm ratio: set
+# ratio_key around the run_relay / run_cold call of that row.
+ratio_key=""
+declare -A warm_row=() cold_row=()
+# The delivered msg/s cell of a relay row.
+row_rate() { awk -F'|' '{ gsub(/ /, "", $5); print $5 }' <<<"$1"; }
 # run_relay <label> <watch list> <rate or 0> <url>...
 run_relay() {
   [[ $scenario == relay ]] || return 0
@@ -315,12 +344,30 @@ run_relay() {
   for u in "$@"; do urls+=(--url "$u"); done
   local rate_args=()
   [[ $load == 0 ]] || rate_args=(--rate "$load")
-  log "run: $label"
+  local w; if ((server_fresh)); then w=$warmup; server_fresh=0; else w=$next_warmup; fi
+  log "run: $label (warm-up $w s)"
   local row
   row=$("${pin_gen[@]}" dotnet "$bench_dll" relay "${urls[@]}" "${target_args[@]}" --pairs "$pairs" \
-    --duration "$duration" --warmup "$warmup" --processes "$processes" \
+    --duration "$duration" --warmup "$w" --processes "$processes" \
     --watch "$watch" --label "$label" ${rate_args[@]+"${rate_args[@]}"})
   rows+=("$row")
+  [[ $load != 0 || -z $ratio_key ]] || warm_row[$ratio_key]=$row
+}
+
+# The cold row: the first $cold s of load on a server started just before, measured from the
+# first message (no warm-up), as clients find a server right after a restart or a deploy.
+run_cold() {
+  [[ $scenario == relay-cold ]] || return 0
+  local label=$1 watch=$2; shift 2
+  local urls=()
+  for u in "$@"; do urls+=(--url "$u"); done
+  log "cold: $label"
+  local row
+  row=$("${pin_gen[@]}" dotnet "$bench_dll" relay "${urls[@]}" "${target_args[@]}" --pairs "$pairs" \
+    --duration "$cold" --warmup 0 --processes "$processes" \
+    --watch "$watch" --label "$label, cold (first $cold s)")
+  rows+=("$row")
+  [[ -z $ratio_key ]] || cold_row[$ratio_key]=$row
 }
 
 # Background CPU of the targets with no client at all: the floor under the per-message figures.
@@ -346,17 +393,22 @@ run_scenarios() {
       for size in $fanout_sizes; do
         rooms=$(( fanout_members / size > 0 ? fanout_members / size : 1 ))
         for rate in 0 $fanout_rates; do
-          log "fanout: $label, $rooms rooms of $size, rate $rate"
+          local w; if ((server_fresh)); then w=$warmup; server_fresh=0; else w=$next_warmup; fi
+          log "fanout: $label, $rooms rooms of $size, rate $rate (warm-up $w s)"
           fanout_rows+=("$("${pin_gen[@]}" dotnet "$bench_dll" fanout "${urls[@]}" "${target_args[@]}" --rooms "$rooms" \
-            --room-size "$size" --rate "$rate" --duration "$duration" --warmup "$warmup" \
+            --room-size "$size" --rate "$rate" --duration "$duration" --warmup "$w" \
             --processes "$processes" --watch "$watch" --label "$label")")
         done
       done
       ;;
-    connect)
-      log "connect: $label, $connections connections"
+    connect|connect-cold)
+      # The cold row opens the first connections the fresh server ever sees; the warm one follows
+      # BENCH_CONNECT_WARMUP connections per generator process, each on a server of its own.
+      local cw=$connect_warmup
+      [[ $scenario == connect ]] || cw=0
+      log "connect: $label, $connections connections after $cw warm-up connections per process"
       connect_rows+=("$("${pin_gen[@]}" dotnet "$bench_dll" connect "${urls[@]}" "${target_args[@]}" --connections "$connections" \
-        --connect-warmup "$connect_warmup" --room-size "$room_size" --settle "$settle" --processes "$processes" --watch "$watch" --label "$label")")
+        --connect-warmup "$cw" --room-size "$room_size" --settle "$settle" --processes "$processes" --watch "$watch" --label "$label")")
       ;;
     density)
       # Up to density_max per server process; the generator adds processes to stay under its own fd limit.
@@ -370,11 +422,16 @@ run_scenarios() {
 loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 run_target() {
+  server_fresh=1
   case $1 in
     single)
       # One instance, embedded SQLite store, no Redis.
-      target_args=(--target signaling --signing-key "$key")
+      target_args=(--target signaling --signing-key "$key" --no-ack)
       start_hub single
+      ratio_key=single
+      run_cold "single (SQLite), send()" "hub=$hub_pid" "$hub_url"
+      ratio_key=""
+      target_args=(--target signaling --signing-key "$key")
       run_idle "single (SQLite)" "hub=$hub_pid" "$hub_url"
       run_scenarios "single (SQLite)" "hub=$hub_pid" "$hub_url"
       for protocol in $protocols; do
@@ -382,9 +439,12 @@ run_target() {
         run_relay "single (SQLite)$(protocol_label "$protocol")" "hub=$hub_pid" 0 "$hub_url"
       done
       # The peers have no per-message acknowledgement; ours answers every invoke() with a completion
-      # (a second frame and send per relayed message). This row relays with send() instead.
+      # (a second frame and send per relayed message). send() writes one frame per relayed message,
+      # as the peers do: this is the row to compare with them.
       target_args=(--target signaling --signing-key "$key" --no-ack)
-      run_relay "single (SQLite), send() without ack" "hub=$hub_pid" 0 "$hub_url"
+      ratio_key=single
+      run_relay "single (SQLite), send()" "hub=$hub_pid" 0 "$hub_url"
+      ratio_key=""
       for rate in $rates; do
         for protocol in $protocols; do
           target_args=(--target signaling --signing-key "$key" --protocol "$protocol")
@@ -396,18 +456,26 @@ run_target() {
       ;;
     cross)
       # Two instances sharing Redis (store + backplane); every pair has A on one, B on the other.
-      target_args=(--target signaling --signing-key "$key")
+      target_args=(--target signaling --signing-key "$key" --no-ack)
       start_redis
       local redis_args=(--Signaling:Storage:Provider=Redis --Signaling:Redis:ConnectionString="127.0.0.1:$redis_port" --Signaling:Redis:KeyPrefix=bench:)
       start_hub hub1 "${redis_args[@]}"; local hub1_pid=$hub_pid hub1_url=$hub_url
       start_hub hub2 "${redis_args[@]}"; local hub2_pid=$hub_pid hub2_url=$hub_url
       local watch="hub1=$hub1_pid,hub2=$hub2_pid,redis=$redis_pid"
+      ratio_key=cross
+      run_cold "cross-instance (2 × Redis), send()" "$watch" "$hub1_url" "$hub2_url"
+      ratio_key=""
+      target_args=(--target signaling --signing-key "$key")
       run_idle "cross-instance (2 × Redis)" "$watch" "$hub1_url"
       run_scenarios "cross-instance (2 × Redis)" "$watch" "$hub1_url" "$hub2_url"
       for protocol in $protocols; do
         target_args=(--target signaling --signing-key "$key" --protocol "$protocol")
         run_relay "cross-instance (2 × Redis)$(protocol_label "$protocol")" "$watch" 0 "$hub1_url" "$hub2_url"
       done
+      target_args=(--target signaling --signing-key "$key" --no-ack)
+      ratio_key=cross
+      run_relay "cross-instance (2 × Redis), send()" "$watch" 0 "$hub1_url" "$hub2_url"
+      ratio_key=""
       for rate in $rates; do
         for protocol in $protocols; do
           target_args=(--target signaling --signing-key "$key" --protocol "$protocol")
@@ -420,38 +488,59 @@ run_target() {
     raw)
       target_args=(--target raw)
       start_raw
-      run_idle "raw floor (Kestrel WebSocket)" "raw=$raw_pid" "$raw_url"
-      run_scenarios "raw floor (Kestrel WebSocket)" "raw=$raw_pid" "$raw_url"
-      run_relay "raw floor (Kestrel WebSocket)" "raw=$raw_pid" 0 "$raw_url"
+      local label="raw floor (Kestrel WebSocket)"
+      ratio_key=raw
+      run_cold "$label" "raw=$raw_pid" "$raw_url"
+      ratio_key=""
+      run_idle "$label" "raw=$raw_pid" "$raw_url"
+      run_scenarios "$label" "raw=$raw_pid" "$raw_url"
+      ratio_key=raw
+      run_relay "$label" "raw=$raw_pid" 0 "$raw_url"
+      ratio_key=""
       for rate in $rates; do
-        run_relay "raw floor (Kestrel WebSocket)" "raw=$raw_pid" "$rate" "$raw_url"
+        run_relay "$label" "raw=$raw_pid" "$rate" "$raw_url"
       done
       stop_pid "$raw_pid"
       ;;
     peerjs)
       target_args=(--target peerjs)
       start_peerjs
-      run_idle "PeerJS server $peerjs_version" "peerjs=$peerjs_pid" "$peerjs_url"
-      run_scenarios "PeerJS server $peerjs_version" "peerjs=$peerjs_pid" "$peerjs_url"
-      run_relay "PeerJS server $peerjs_version" "peerjs=$peerjs_pid" 0 "$peerjs_url"
+      local label="PeerJS server $peerjs_version"
+      ratio_key=peerjs
+      run_cold "$label" "peerjs=$peerjs_pid" "$peerjs_url"
+      ratio_key=""
+      run_idle "$label" "peerjs=$peerjs_pid" "$peerjs_url"
+      run_scenarios "$label" "peerjs=$peerjs_pid" "$peerjs_url"
+      ratio_key=peerjs
+      run_relay "$label" "peerjs=$peerjs_pid" 0 "$peerjs_url"
+      ratio_key=""
       for rate in $rates; do
-        run_relay "PeerJS server $peerjs_version" "peerjs=$peerjs_pid" "$rate" "$peerjs_url"
+        run_relay "$label" "peerjs=$peerjs_pid" "$rate" "$peerjs_url"
       done
       stop_pid "$peerjs_pid"
       ;;
     spreed)
-      # Only the signaling server is watched: the fake backend stands where Nextcloud would be and
-      # is asked on hello and join, not per message. Its CPU is noted below the table instead.
+      # Relay and fan-out watch only the signaling server: the fake backend stands where Nextcloud
+      # would be and is asked on hello and join, not per message (its CPU is noted below the
+      # tables). Connect and density watch it too, as an auth backend: its CPU per connection is
+      # part of what spreed's connect costs.
       start_spreed
       target_args=(--target spreed --spreed-backend "$spreed_backend_url")
       local label="nextcloud-spreed-signaling $spreed_version"
-      run_idle "$label" "spreed=$spreed_pid" "$spreed_url"
-      run_scenarios "$label" "spreed=$spreed_pid" "$spreed_url"
-      run_relay "$label" "spreed=$spreed_pid" 0 "$spreed_url"
+      local watch="spreed=$spreed_pid"
+      [[ $scenario != connect* && $scenario != density ]] || watch+=",backend=$spreed_backend_pid"
+      ratio_key=spreed
+      run_cold "$label" "$watch" "$spreed_url"
+      ratio_key=""
+      run_idle "$label" "$watch" "$spreed_url"
+      run_scenarios "$label" "$watch" "$spreed_url"
+      ratio_key=spreed
+      run_relay "$label" "$watch" 0 "$spreed_url"
+      ratio_key=""
       for rate in $rates; do
-        run_relay "$label" "spreed=$spreed_pid" "$rate" "$spreed_url"
+        run_relay "$label" "$watch" "$rate" "$spreed_url"
       done
-      notes+=("- fake Nextcloud backend (bench/SpreedBackend) CPU from its start to the end of the spreed runs (JIT, connects and joins included): $(cpu_seconds "$spreed_backend_pid") s")
+      [[ $scenario != relay ]] || notes+=("- fake Nextcloud backend (bench/SpreedBackend) CPU from its start to the end of the spreed relay runs (JIT, connects and joins included): $(cpu_seconds "$spreed_backend_pid") s")
       stop_pid "$spreed_pid"; stop_pid "$spreed_backend_pid"
       ;;
   esac
@@ -459,7 +548,13 @@ run_target() {
 
 # Scenario outermost: every scenario gets freshly started servers, so connect and density read
 # their RSS baseline from a process that has held no connection yet.
-for scenario in $scenarios; do
+# A cold pass (relay-cold, connect-cold) runs before its warm one, each target on a server of its own.
+passes=()
+for s in $scenarios; do
+  [[ $cold != 0 && ( $s == relay || $s == connect ) ]] && passes+=("$s-cold")
+  passes+=("$s")
+done
+for scenario in "${passes[@]}"; do
   for t in $targets; do
     run_target "$t"
   done
@@ -479,7 +574,38 @@ print_scenario_tables() {
     echo
     dotnet "$bench_dll" md-header connect
     printf '%s\n' "${connect_rows[@]}"
+    rss_vs_raw
   fi
+}
+
+# Under the relay table: which rows compare like for like, and cold ÷ warm per target.
+relay_notes() {
+  echo
+  echo "- like for like: the peers and the raw floor write one frame per relayed message, as our \`send()\` rows (JSON) do; our rows without \`send()\` relay with \`invoke()\`, which adds a completion frame per message."
+  local k cold_rate warm_rate bound
+  for k in single cross raw peerjs spreed; do
+    [[ -n ${cold_row[$k]:-} && -n ${warm_row[$k]:-} ]] || continue
+    cold_rate=$(row_rate "${cold_row[$k]}"); warm_rate=$(row_rate "${warm_row[$k]}")
+    bound=""
+    [[ ${cold_row[$k]}${warm_row[$k]} != *'**yes**'* ]] || bound=" (a generator-bound row: see its generator columns)"
+    echo "- cold ÷ warm, closed loop, $(awk -F'|' '{ sub(/^ +/, "", $2); sub(/ +$/, "", $2); print $2 }' <<<"${warm_row[$k]}"): $(awk -v c="$cold_rate" -v w="$warm_rate" 'BEGIN { printf (w > 0 ? "%.2f" : "–"), (w > 0 ? c / w : 0) }') ($cold_rate ÷ $warm_rate msg/s)$bound"
+  done
+}
+
+# Under the connect table: each target's server KiB per idle connection ÷ the raw floor's, for
+# rows of the same kind (cold, warm, density) in this run.
+rss_vs_raw() {
+  wants raw || return 0
+  echo
+  printf '%s\n' "${connect_rows[@]}" | awk -F'|' -v header="$(dotnet "$bench_dll" md-header connect | head -1)" '
+    function trim(x) { sub(/^ +/, "", x); sub(/ +$/, "", x); return x }
+    BEGIN { n = split(header, h, "|"); for (i = 1; i <= n; i++) if (trim(h[i]) == "server KiB/idle conn") col = i }
+    { label[NR] = trim($2); kind[NR] = trim($3); kib[NR] = trim($col) + 0; if (label[NR] ~ /^raw floor/) raw[kind[NR]] = kib[NR] }
+    END {
+      for (r = 1; r <= NR; r++)
+        if (label[r] !~ /^raw floor/ && raw[kind[r]] > 0)
+          printf "- %s, %s: KiB per idle connection ÷ the raw floor'"'"'s = %.2f (%.1f ÷ %.1f)\n", label[r], kind[r], kib[r] / raw[kind[r]], kib[r], raw[kind[r]]
+    }'
 }
 
 mkdir -p bench/results
@@ -491,20 +617,22 @@ out=bench/results/$(date -u +%Y%m%dT%H%M%SZ).md
   echo "- .NET SDK $(dotnet --version)$(wants cross && echo ", $(redis-server --version | cut -d' ' -f1-3)")$(wants peerjs && echo ", node $(node --version), PeerJS server (npm peer) $peerjs_version")$(wants spreed && echo ", nextcloud-spreed-signaling $spreed_version (Debian package)")"
   echo "- targets: $targets"
   echo "- load average before: $loadavg_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "- pairs $pairs, warmup ${warmup} s, measured ${duration} s, generator processes $processes, paced rates: $rates msg/s"
+  echo "- pairs $pairs, warm-up ${warmup} s before the first row on each server and ${next_warmup} s before each later one, measured ${duration} s, cold rows: first ${cold} s of a fresh server (0 = none), generator processes $processes ($processes_asked asked), paced rates: $rates msg/s"
   if [[ -n $pin ]]; then
     echo "- pinned: servers, Redis and the fake backend on CPU ${pin%%:*}, the generator on CPU ${pin##*:} (taskset)"
   fi
   echo "- scenarios: $scenarios"
-  echo "- command: BENCH_SCENARIOS='$scenarios' BENCH_TARGETS='$targets' BENCH_PROTOCOLS='$protocols' BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_PAIRS=$pairs BENCH_RATE='$rates' BENCH_PROCESSES=$processes BENCH_IDLE=$idle BENCH_FANOUT_SIZES='$fanout_sizes' BENCH_FANOUT_MEMBERS=$fanout_members BENCH_FANOUT_RATE='$fanout_rates' BENCH_CONNECTIONS=$connections BENCH_CONNECT_WARMUP=$connect_warmup BENCH_ROOM_SIZE=$room_size BENCH_DENSITY_MAX=$density_max BENCH_SETTLE=$settle${BENCH_HUB_ENV:+ BENCH_HUB_ENV='$BENCH_HUB_ENV'}${pin:+ BENCH_PIN=$pin}${BENCH_SPREED_VERSION:+ BENCH_SPREED_VERSION=$BENCH_SPREED_VERSION} bench/run.sh"
+  echo "- command: BENCH_SCENARIOS='$scenarios' BENCH_TARGETS='$targets' BENCH_PROTOCOLS='$protocols' BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_NEXT_WARMUP=$next_warmup BENCH_COLD=$cold BENCH_PAIRS=$pairs BENCH_RATE='$rates' BENCH_PROCESSES=$processes_asked BENCH_IDLE=$idle BENCH_FANOUT_SIZES='$fanout_sizes' BENCH_FANOUT_MEMBERS=$fanout_members BENCH_FANOUT_RATE='$fanout_rates' BENCH_CONNECTIONS=$connections BENCH_CONNECT_WARMUP=$connect_warmup BENCH_ROOM_SIZE=$room_size BENCH_DENSITY_MAX=$density_max BENCH_SETTLE=$settle${BENCH_HUB_ENV:+ BENCH_HUB_ENV='$BENCH_HUB_ENV'}${pin:+ BENCH_PIN=$pin}${BENCH_SPREED_VERSION:+ BENCH_SPREED_VERSION=$BENCH_SPREED_VERSION} bench/run.sh"
   echo
   if ((${#rows[@]})); then
     dotnet "$bench_dll" md-header
     printf '%s\n' "${rows[@]}"
+    relay_notes
   fi
   print_scenario_tables
+  echo
+  echo "- generator-bound **yes**: over the row's measured window one generator process used more than 80 % of a core, or the whole generator more than 80 % of the CPUs it may use; the rate is then partly the generator's, so the row is no evidence for a throughput claim (its server CPU per message still compares servers)."
   if (( ${#notes[@]} )); then
-    echo
     printf '%s\n' "${notes[@]}"
   fi
 } | tee "$out"

@@ -60,7 +60,10 @@ public sealed class BenchOptions
     /// <summary>Connect+join+close cycles per generator process before connect/density measure (servers warm, as relay's warm-up window).</summary>
     public int ConnectWarmup { get; private set; } = 500;
 
-    /// <summary>name=pid pairs whose CPU and RSS are sampled over the measured window; names starting with "redis" count as Redis.</summary>
+    /// <summary>
+    /// name=pid pairs whose CPU and RSS are sampled over the measured window; names starting with "redis" count as Redis,
+    /// and in connect / density names starting with "backend" as an auth backend the server asks (its CPU added in a column of its own).
+    /// </summary>
     public List<(string Name, int Pid)> WatchPids { get; } = [];
 
     public string? Label { get; private set; }
@@ -102,7 +105,7 @@ public sealed class BenchOptions
             [--watch hub1=PID,redis=PID] [--label text] [--json-out file]
         Signaling.Bench fanout (same connection options) [--rooms 10] [--room-size 10] [--rate 0 (updates/s)]
         Signaling.Bench connect|density (same connection options) [--connections 1000] [--room-size 4]
-            [--max-per-server 19000] [--max-per-process 18000] [--settle 5]
+            [--connect-warmup 500 (per process; 0 = cold)] [--max-per-server 19000] [--max-per-process 18000] [--settle 5]
         Signaling.Bench md-header [relay|fanout|connect]
         """;
 

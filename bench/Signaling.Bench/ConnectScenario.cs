@@ -18,6 +18,12 @@ public sealed class ConnectPart
     public List<long[]> ConnectLatency { get; set; } = [];
 
     public List<long[]> JoinLatency { get; set; } = [];
+
+    /// <summary>This process's CPU while it opened and joined its connections.</summary>
+    public double GeneratorCpuSeconds { get; set; }
+
+    /// <summary>How long this process took to open and join its connections.</summary>
+    public double Seconds { get; set; }
 }
 
 /// <summary>What one generator process reports after its connections sat idle and were closed.</summary>
@@ -59,7 +65,13 @@ public sealed class ConnectShard(BenchOptions options, ITargetAdapter target, in
     {
         var run = options.RunId;
         var urls = options.Urls;
-        var warm = Math.Max(1, options.ConnectWarmup);
+        // 0 is the cold row: the first connections a freshly started server ever sees are the measured ones.
+        var warm = options.ConnectWarmup;
+        if (warm <= 0)
+        {
+            return;
+        }
+
         using var gate = new SemaphoreSlim(options.ConnectParallelism);
         var failures = 0;
         await Task.WhenAll(Enumerable.Range(0, warm).Select(async k =>
@@ -100,6 +112,8 @@ public sealed class ConnectShard(BenchOptions options, ITargetAdapter target, in
         var roomSize = options.ConnectRoomSize;
         var urls = options.Urls;
         using var gate = new SemaphoreSlim(options.ConnectParallelism);
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, count).Select(async k =>
         {
             await gate.WaitAsync();
@@ -140,6 +154,8 @@ public sealed class ConnectShard(BenchOptions options, ITargetAdapter target, in
             }
         }));
 
+        part.Seconds = clock.Elapsed.TotalSeconds;
+        part.GeneratorCpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         errorsWhenJoined = counters.Errors;
         part.Connected = peers.Count(p => p is not null);
         part.Failed = failed;
@@ -245,9 +261,20 @@ public static class ConnectRunner
         var cpuBefore = watched.Select(w => ProcStat.CpuSeconds(w.Pid)).ToArray();
         var polling = health.PollAsync();
 
+        var ownCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var parts = await Task.WhenAll(workers.Select(w => w.ConnectAsync()));
         result.ConnectSeconds = clock.Elapsed.TotalSeconds;
+        result.GeneratorConnectCpuSeconds = parts.Sum(p => p.GeneratorCpuSeconds);
+        result.GeneratorBusiestShare = parts.Max(p => p.Seconds > 0 ? p.GeneratorCpuSeconds / p.Seconds : 0);
+        if (processes > 1)
+        {
+            // The coordinator is a generator process too (health probes); with one process it is the shard, counted above.
+            var own = (Process.GetCurrentProcess().TotalProcessorTime - ownCpuBefore).TotalSeconds;
+            result.GeneratorConnectCpuSeconds += own;
+            result.GeneratorBusiestShare = Math.Max(result.GeneratorBusiestShare, own / result.ConnectSeconds);
+        }
+
         result.CpuDuringConnect = watched.Select((w, i) => ProcStat.CpuSeconds(w.Pid) - cpuBefore[i]).ToArray();
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{options.Label}: {parts.Sum(p => p.Connected)} of {total} connected and joined in {result.ConnectSeconds:F1} s; settling {options.Settle.TotalSeconds:F0} s"));
@@ -495,6 +522,12 @@ public sealed class ConnectResult
 
     public double GeneratorCpuSeconds { get; set; }
 
+    /// <summary>All generator processes' CPU while the connections were opened and joined (the measured window).</summary>
+    public double GeneratorConnectCpuSeconds { get; set; }
+
+    /// <summary>The busiest generator process's CPU while it connected, as a share of one core.</summary>
+    public double GeneratorBusiestShare { get; set; }
+
     public double[] RssBefore { get; set; } = [];
 
     public double[] RssIdle { get; set; } = [];
@@ -515,24 +548,31 @@ public sealed class ConnectResult
 public static class ConnectReport
 {
     public const string Header =
-        "| run | scenario | connections (asked) | room size | generator processes | connected/s | connect p50 ms | connect p99 ms | join p50 ms | join p99 ms | failed | dropped while idle | server CPU µs/conn | server RSS before → idle MiB | server KiB/idle conn | Redis KiB/idle conn | health probes failed |\n" +
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|";
+        "| run | scenario | connections (asked) | room size | generator processes | connected/s | connect p50 ms | connect p99 ms | join p50 ms | join p99 ms | failed | dropped while idle | server CPU µs/conn | server + auth backend CPU µs/conn | server RSS before → idle MiB | server KiB/idle conn | Redis KiB/idle conn | health probes failed | " + GeneratorLoad.HeaderCells + " |\n" +
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|" + GeneratorLoad.HeaderAlign + "|";
 
     public static void Print(BenchOptions options, ConnectResult r)
     {
         var watched = options.WatchPids;
-        double Sum(double[] values, bool redis) => watched.Select((w, i) => (w, i)).Where(x => IsRedis(x.w.Name) == redis).Sum(x => values[x.i]);
-        string List(double[] values) => string.Join(" + ", watched.Select((w, i) => (w, i)).Where(x => !IsRedis(x.w.Name)).Select(x => F(values[x.i], 0)));
-        string PerConnKiB(bool redis) =>
-            r.Connected > 0 && watched.Any(w => IsRedis(w.Name) == redis)
-                ? F((Sum(r.RssIdle, redis) - Sum(r.RssBefore, redis)) * 1024 / r.Connected, 1)
+        // Watched processes are servers, Redis ("redis…") or an auth backend the server asks ("backend…").
+        string Kind(string name) => IsRedis(name) ? "redis" : name.StartsWith("backend", StringComparison.OrdinalIgnoreCase) ? "backend" : "server";
+        double Sum(double[] values, string kind) => watched.Select((w, i) => (w, i)).Where(x => Kind(x.w.Name) == kind).Sum(x => values[x.i]);
+        string List(double[] values) => string.Join(" + ", watched.Select((w, i) => (w, i)).Where(x => Kind(x.w.Name) == "server").Select(x => F(values[x.i], 0)));
+        string PerConnKiB(string kind) =>
+            r.Connected > 0 && watched.Any(w => Kind(w.Name) == kind)
+                ? F((Sum(r.RssIdle, kind) - Sum(r.RssBefore, kind)) * 1024 / r.Connected, 1)
                 : "–";
-        var hasServer = watched.Any(w => !IsRedis(w.Name));
+        var hasServer = watched.Any(w => Kind(w.Name) == "server");
+        var hasBackend = watched.Any(w => Kind(w.Name) == "backend");
+        var (generatorLoad, generatorBound) = GeneratorLoad.Cells(r.GeneratorConnectCpuSeconds, r.GeneratorBusiestShare, r.ConnectSeconds);
+        var scenario = options.Scenario == "connect"
+            ? options.ConnectWarmup > 0 ? $"connect, warm (after {options.ConnectWarmup} per process)" : "connect, cold"
+            : options.Scenario;
         var rooms = options.ConnectRoomSize;
 
         var row = string.Join(" | ",
             options.Label ?? options.Target,
-            options.Scenario,
+            scenario,
             $"{r.Connected} ({r.Asked})",
             rooms.ToString(CultureInfo.InvariantCulture),
             r.Processes.ToString(CultureInfo.InvariantCulture),
@@ -543,11 +583,14 @@ public static class ConnectReport
             F(r.JoinLatency.Percentile(0.99) / 1000, 2),
             r.Failed.ToString(CultureInfo.InvariantCulture),
             r.Dropped.ToString(CultureInfo.InvariantCulture),
-            hasServer && r.Connected > 0 ? F(Sum(r.CpuDuringConnect, false) * 1e6 / r.Connected, 0) : "–",
+            hasServer && r.Connected > 0 ? F(Sum(r.CpuDuringConnect, "server") * 1e6 / r.Connected, 0) : "–",
+            hasBackend && r.Connected > 0 ? F((Sum(r.CpuDuringConnect, "server") + Sum(r.CpuDuringConnect, "backend")) * 1e6 / r.Connected, 0) : "–",
             hasServer ? $"{List(r.RssBefore)} → {List(r.RssIdle)}" : "–",
-            PerConnKiB(false),
-            PerConnKiB(true),
-            r.HealthProbes > 0 ? $"{r.HealthFailed} of {r.HealthProbes}" : "–");
+            PerConnKiB("server"),
+            PerConnKiB("redis"),
+            r.HealthProbes > 0 ? $"{r.HealthFailed} of {r.HealthProbes}" : "–",
+            generatorLoad,
+            generatorBound);
         Console.WriteLine($"| {row} |");
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{options.Label}: {options.Scenario} {r.Connected} of {r.Asked} in {r.ConnectSeconds:F1} s, failed {r.Failed}, dropped while idle {r.Dropped}, generator CPU {r.GeneratorCpuSeconds:F1} s, health {r.HealthFailed} of {r.HealthProbes} probes failed{(r.LastError is null ? "" : ", last error: " + r.LastError)}{(r.HealthLastError is null ? "" : ", last health error: " + r.HealthLastError)}"));

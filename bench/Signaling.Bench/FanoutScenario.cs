@@ -201,8 +201,8 @@ public sealed class FanoutScenario(BenchOptions options, ITargetAdapter target, 
 public static class FanoutReport
 {
     public const string Header =
-        "| run | rooms × members | load | updates/s | deliveries/s | p50 ms | p99 ms | errors (timeouts) | server CPU s | server CPU µs/delivery | Redis CPU µs/delivery | generator CPU µs/delivery | server RSS MiB |\n" +
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+        "| run | rooms × members | load | updates/s | deliveries/s | p50 ms | p99 ms | errors (timeouts) | server CPU s | server CPU µs/delivery | Redis CPU µs/delivery | generator CPU µs/delivery | server RSS MiB | " + GeneratorLoad.HeaderCells + " |\n" +
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + GeneratorLoad.HeaderAlign + "|";
 
     public static void Print(BenchOptions options, ShardResult result)
     {
@@ -215,6 +215,7 @@ public static class FanoutReport
         var hasServer = result.WatchCpuSeconds.Count > 0;
         var hasRedis = result.WatchCpuSeconds.Keys.Any(IsRedis);
         string PerDelivery(double cpu) => result.Delivered > 0 ? F(cpu * 1e6 / result.Delivered, 1) : "–";
+        var (generatorLoad, generatorBound) = GeneratorLoad.Cells(result.GeneratorCpuSeconds, result.GeneratorBusiestShare, seconds);
 
         var row = string.Join(" | ",
             options.Label ?? options.Target,
@@ -229,7 +230,9 @@ public static class FanoutReport
             hasServer ? PerDelivery(server) : "–",
             hasRedis ? PerDelivery(redis) : "–",
             PerDelivery(result.GeneratorCpuSeconds),
-            rss.Length > 0 ? rss : "–");
+            rss.Length > 0 ? rss : "–",
+            generatorLoad,
+            generatorBound);
         Console.WriteLine($"| {row} |");
 
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,

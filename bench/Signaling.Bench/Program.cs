@@ -110,6 +110,9 @@ namespace Signaling.Bench
 
         public double GeneratorCpuSeconds { get; set; }
 
+        /// <summary>The busiest generator process's CPU over the window, as a share of one core.</summary>
+        public double GeneratorBusiestShare { get; set; }
+
         public int Pairs { get; set; }
 
         public long Updates { get; set; }
@@ -220,12 +223,14 @@ namespace Signaling.Bench
                     merged.Pairs += part.Pairs;
                     merged.Updates += part.Updates;
                     merged.GeneratorCpuSeconds += part.GeneratorCpuSeconds;
+                    merged.GeneratorBusiestShare = Math.Max(merged.GeneratorBusiestShare, part.GeneratorBusiestShare);
                     merged.LastError ??= part.LastError;
                     histogram.Merge(part.Latency);
                 }
 
                 // The coordinator's own share of the generator's work.
                 merged.GeneratorCpuSeconds += cpu.OwnCpuSeconds;
+                merged.GeneratorBusiestShare = Math.Max(merged.GeneratorBusiestShare, cpu.OwnShare);
                 merged.Latency = histogram.ToSparse();
                 return merged;
             }
@@ -282,6 +287,7 @@ namespace Signaling.Bench
             Pairs = scenario.Units,
             LastError = counters.LastError,
             GeneratorCpuSeconds = cpu.OwnCpuSeconds,
+            GeneratorBusiestShare = cpu.OwnShare,
             Latency = latency.ToSparse(),
             WatchCpuSeconds = cpu.WatchCpu,
             WatchRssMiB = cpu.WatchRss,
@@ -299,6 +305,9 @@ namespace Signaling.Bench
         public double OwnCpuSeconds { get; private set; }
 
         public double WindowSeconds { get; private set; }
+
+        /// <summary>This process's CPU over the window as a share of one core.</summary>
+        public double OwnShare => WindowSeconds > 0 ? OwnCpuSeconds / WindowSeconds : 0;
 
         public async Task MeasureAsync()
         {

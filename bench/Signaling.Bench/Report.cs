@@ -6,8 +6,8 @@ namespace Signaling.Bench;
 public static class Report
 {
     public const string Header =
-        "| run | pairs | load | delivered msg/s | p50 ms | p99 ms | errors (timeouts) | server CPU s | server CPU µs/msg | Redis CPU s | Redis CPU µs/msg | generator CPU s | generator CPU µs/msg | server RSS MiB |\n" +
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+        "| run | pairs | load | delivered msg/s | p50 ms | p99 ms | errors (timeouts) | server CPU s | server CPU µs/msg | Redis CPU s | Redis CPU µs/msg | generator CPU s | generator CPU µs/msg | server RSS MiB | " + GeneratorLoad.HeaderCells + " |\n" +
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + GeneratorLoad.HeaderAlign + "|";
 
     public static void Print(BenchOptions options, ShardResult result)
     {
@@ -21,6 +21,7 @@ public static class Report
         var hasRedis = result.WatchCpuSeconds.Keys.Any(IsRedis);
         string PerMessage(double cpu) => result.Delivered > 0 ? F(cpu * 1e6 / result.Delivered, 1) : "–";
 
+        var (generatorLoad, generatorBound) = GeneratorLoad.Cells(result.GeneratorCpuSeconds, result.GeneratorBusiestShare, seconds);
         var load = options.TotalPairs == 0 ? "idle" : options.Rate > 0 ? $"paced {F(options.Rate, 0)} msg/s" : "closed loop";
         var row = string.Join(" | ",
             options.Label ?? options.Target,
@@ -36,7 +37,9 @@ public static class Report
             hasRedis ? PerMessage(redis) : "–",
             F(result.GeneratorCpuSeconds, 2),
             PerMessage(result.GeneratorCpuSeconds),
-            rss.Length > 0 ? rss : "–");
+            rss.Length > 0 ? rss : "–",
+            generatorLoad,
+            generatorBound);
         Console.WriteLine($"| {row} |");
 
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
