@@ -29,6 +29,11 @@ try
         return await SoakRunner.RunAsync(SoakOptions.Parse(args));
     }
 
+    if (args is ["storm", ..])
+    {
+        return await StormRunner.RunAsync(StormOptions.Parse(args));
+    }
+
     options = BenchOptions.Parse(args);
 }
 catch (Exception e) when (e is ArgumentException or FormatException)
@@ -36,6 +41,7 @@ catch (Exception e) when (e is ArgumentException or FormatException)
     Console.Error.WriteLine(e.Message);
     Console.Error.WriteLine(BenchOptions.Usage);
     Console.Error.WriteLine(SoakOptions.Usage);
+    Console.Error.WriteLine(StormOptions.Usage);
     return 2;
 }
 
@@ -249,7 +255,7 @@ namespace Signaling.Bench
             return await child.StandardOutput.ReadLineAsync(limit.Token);
         }
 
-        private static (string File, string[] Prefix) SelfCommand()
+        internal static (string File, string[] Prefix) SelfCommand()
         {
             var host = Environment.ProcessPath!;
             var dll = typeof(Shard).Assembly.Location;
