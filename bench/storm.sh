@@ -16,7 +16,9 @@
 # one per 5,000 connections, at least 2), STORM_JITTER (0.2: each retry delay × a uniform factor in
 # [0.8, 1.2]), STORM_HUB_ENV (NAME=value settings for the service processes only, for A/B runs),
 # STORM_HUB_ARGS (extra --Key=Value settings for the service processes), STORM_OUT (results file;
-# default bench/results/<UTC time>-storm-<store>.md; "-" for none), STORM_NO_BUILD=1 (skip the build).
+# default bench/results/<UTC time>-storm-<store>.md; "-" for none), STORM_NO_BUILD=1 (skip the build),
+# STORM_LOGS (a directory the service logs are copied to at the end), STORM_HUB_DLL (the service
+# build to run instead of this tree's, for A/B runs of two builds).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -37,11 +39,12 @@ cleanup() {
   # Stop exactly what this script started, by PID.
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [[ -n ${STORM_LOGS:-} ]]; then mkdir -p "$STORM_LOGS" && cp "$work"/*.log "$work/storm.out" "$STORM_LOGS"/ 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-log() { echo "[storm] $*" >&2; }
+log() { echo "[storm] $(date -u +%H:%M:%S.%3N) $*" >&2; }
 now_ms() { date +%s%3N; }
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
@@ -57,7 +60,7 @@ if [[ ${STORM_NO_BUILD:-} != 1 ]]; then
   dotnet build Signaling.Hub/Signaling.Hub.csproj -c Release -warnaserror -nologo -v q >&2
   dotnet build bench/Signaling.Bench/Signaling.Bench.csproj -c Release -warnaserror -nologo -v q >&2
 fi
-hub_dll=$root/Signaling.Hub/bin/Release/net10.0/Signaling.Hub.dll
+hub_dll=${STORM_HUB_DLL:-$root/Signaling.Hub/bin/Release/net10.0/Signaling.Hub.dll}
 bench_dll=$root/bench/Signaling.Bench/bin/Release/net10.0/Signaling.Bench.dll
 
 store_args=()

@@ -44,7 +44,23 @@ internal sealed class StormClient(Uri baseUrl, string peerId, string roomId, str
 
     public string PeerId => peerId;
 
-    public async Task ConnectAsync(CancellationToken cancellationToken) => await AttemptAsync(new StormRecord(), cancellationToken);
+    /// <summary>The first connection, before the storm: retried a few times, since only the storm is measured.</summary>
+    public async Task ConnectAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                await AttemptAsync(new StormRecord(), limit.Token);
+                return;
+            }
+            catch (Exception e) when (attempt < 5 && e is HttpRequestException or WebSocketException or InvalidOperationException or OperationCanceledException or TimeoutException or JsonException)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(attempt));
+            }
+        }
+    }
 
     /// <summary>Waits for the connection to close, then reconnects and rejoins or gives up.</summary>
     public async Task<StormRecord> RideOutAsync()

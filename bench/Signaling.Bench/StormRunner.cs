@@ -11,6 +11,9 @@ public sealed class StormPart
 {
     public List<StormRecord> Records { get; set; } = [];
 
+    /// <summary>Clients whose connection had closed before every generator process was ready: not part of the storm, and a failure.</summary>
+    public int DroppedBeforeRestart { get; set; }
+
     /// <summary>Clients of the instances that were not restarted whose connection closed anyway.</summary>
     public int SurvivorsDropped { get; set; }
 
@@ -45,18 +48,22 @@ public static class StormRunner
         }
 
         var clock = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(restarted.Concat(survivors), new ParallelOptions { MaxDegreeOfParallelism = o.ConnectParallelism }, async (client, ct) =>
-        {
-            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await client.ConnectAsync(limit.Token);
-        });
+        await Parallel.ForEachAsync(restarted.Concat(survivors), new ParallelOptions { MaxDegreeOfParallelism = o.ConnectParallelism }, async (client, _) => await client.ConnectAsync());
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"storm shard {o.ShardIndex}/{o.ShardCount}: {restarted.Count + survivors.Count} clients in rooms {firstRoom}..{nextRoom - 1} connected and joined in {clock.Elapsed.TotalSeconds:F1} s"));
-        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        var riding = restarted.Select(c => c.RideOutAsync()).ToArray();
         Console.WriteLine("READY");
+        if (await Console.In.ReadLineAsync() != "GO")
+        {
+            return 1;
+        }
+
+        // Only connections that were up when the restart began are part of the storm.
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var dropped = restarted.Count(c => !c.IsConnected) + survivors.Count(c => !c.IsConnected);
+        var riding = restarted.Where(c => c.IsConnected).Select(c => c.RideOutAsync()).ToArray();
         var records = await Task.WhenAll(riding);
         var part = new StormPart
         {
+            DroppedBeforeRestart = dropped,
             Records = [.. records],
             SurvivorsDropped = survivors.Count(c => !c.IsConnected),
             GeneratorCpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds,
@@ -94,6 +101,12 @@ public static class StormRunner
                 {
                     throw new InvalidOperationException($"storm process {child.Id} did not connect its clients: {line}");
                 }
+            }
+
+            foreach (var child in children)
+            {
+                await child.StandardInput.WriteLineAsync("GO");
+                await child.StandardInput.FlushAsync();
             }
 
             Console.WriteLine($"CONNECTED {o.Connections}");
@@ -249,7 +262,7 @@ internal sealed class StormReport(StormOptions o, RestartTimes times, double liv
 
     private int Back => records.Count(r => r.RejoinedAt is not null);
 
-    public bool Passed => Back == records.Count && rooms.Full == o.Connections / o.RoomSize && parts.Sum(p => p.SurvivorsDropped) == 0;
+    public bool Passed => Back == records.Count && rooms.Full == o.Connections / o.RoomSize && parts.Sum(p => p.SurvivorsDropped + p.DroppedBeforeRestart) == 0;
 
     public string Markdown()
     {
@@ -289,6 +302,11 @@ internal sealed class StormReport(StormOptions o, RestartTimes times, double liv
         s.AppendLine(F($"- Successful attempts: negotiate p50 {Pct(back.Select(r => r.NegotiateMs).ToList(), 0.5):F0} / p99 {Pct(back.Select(r => r.NegotiateMs).ToList(), 0.99):F0} ms; WebSocket + handshake p50 {Pct(back.Select(r => r.ConnectMs).ToList(), 0.5):F0} / p99 {Pct(back.Select(r => r.ConnectMs).ToList(), 0.99):F0} ms; JoinRoom p50 {Pct(back.Select(r => r.JoinMs).ToList(), 0.5):F0} / p99 {Pct(back.Select(r => r.JoinMs).ToList(), 0.99):F0} ms."));
         s.AppendLine(F($"- Rejoins per second after live: {Timeline(afterLive)}."));
         s.AppendLine(F($"- Generator CPU during the storm: {parts.Sum(p => p.GeneratorCpuSeconds):F2} s over {parts.Count} processes."));
+        if (parts.Sum(p => p.DroppedBeforeRestart) is > 0 and var early)
+        {
+            s.AppendLine(F($"- {early} connections had closed before the restart began (left out of the figures above; the run fails)."));
+        }
+
         if (rooms.Examples.Count > 0)
         {
             s.AppendLine($"- Rooms short of members, e.g.: {string.Join("; ", rooms.Examples)}.");
