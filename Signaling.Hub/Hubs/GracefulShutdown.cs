@@ -111,6 +111,7 @@ public static partial class GracefulShutdown
                 // that their disconnects have nothing left to do.
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 var released = ReleaseAll(release, outages, identity.Id, sessions, connections, logger);
+                var releaseMs = clock.ElapsedMilliseconds;
 
                 // The host's own close at shutdown cancels each transport and drops what its send loop
                 // has not written yet; closing through SignalR sends what was queued first. The hub's
@@ -125,6 +126,7 @@ public static partial class GracefulShutdown
                 }
 
                 var settled = Task.WhenAll(emptied, drained).Wait(FlushTimeout);
+                var closeMs = clock.ElapsedMilliseconds - releaseMs;
 
                 // A JoinRoom already running when the store was released may have made its caller
                 // active again; no hub call runs any more, so a second pass leaves nothing behind.
@@ -135,7 +137,7 @@ public static partial class GracefulShutdown
                         : released;
                 }
 
-                LogAnnounced(logger, settled, released?.Members ?? -1, released?.Clients ?? -1, clock.ElapsedMilliseconds);
+                LogAnnounced(logger, settled, released?.Members ?? -1, released?.Clients ?? -1, releaseMs, closeMs, clock.ElapsedMilliseconds - releaseMs - closeMs);
             }
             catch (Exception ex) when (ex is AggregateException or InvalidOperationException)
             {
@@ -189,8 +191,8 @@ public static partial class GracefulShutdown
         public Task WhenIdleAsync() => _idle.WhenEmptyAsync(() => Volatile.Read(ref _count) == 0);
     }
 
-    [LoggerMessage(LogLevel.Information, "Told connected clients the server is stopping and closed their connections (all closed and settled: {Settled}); released {Members} members and {Clients} clients in {ElapsedMs} ms")]
-    private static partial void LogAnnounced(ILogger logger, bool settled, int members, int clients, long elapsedMs);
+    [LoggerMessage(LogLevel.Information, "Told connected clients the server is stopping and closed their connections (all closed and settled: {Settled}); released {Members} members and {Clients} clients in {ReleaseMs} ms, closed in {CloseMs} ms, checked again in {RecheckMs} ms")]
+    private static partial void LogAnnounced(ILogger logger, bool settled, int members, int clients, long releaseMs, long closeMs, long recheckMs);
 
     [LoggerMessage(LogLevel.Warning, "Could not release this instance's members and clients in the store at stop; each connection's disconnect does it")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception);
