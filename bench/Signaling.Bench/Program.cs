@@ -171,24 +171,12 @@ namespace Signaling.Bench
 
         public static async Task<ShardResult> RunParentAsync(BenchOptions options)
         {
-            var (file, prefix) = SelfCommand();
             var children = new List<Process>();
             try
             {
                 for (var i = 0; i < options.Processes; i++)
                 {
-                    var start = new ProcessStartInfo(file)
-                    {
-                        RedirectStandardInput = true,
-                        RedirectStandardOutput = true,
-                        UseShellExecute = false,
-                    };
-                    foreach (var arg in prefix.Concat([options.Scenario, .. options.RawArgs, "--run-id", options.RunId, "--shard", $"{i}/{options.Processes}", "--child"]))
-                    {
-                        start.ArgumentList.Add(arg);
-                    }
-
-                    children.Add(Process.Start(start)!);
+                    children.Add(StartChild([options.Scenario, .. options.RawArgs, "--run-id", options.RunId, "--shard", $"{i}/{options.Processes}", "--child"]));
                 }
 
                 foreach (var child in children)
@@ -249,13 +237,26 @@ namespace Signaling.Bench
             }
         }
 
-        private static async Task<string?> ReadLineAsync(Process child, TimeSpan timeout)
+        /// <summary>Starts this generator again as a child process with <paramref name="args"/>, its stdin and stdout redirected.</summary>
+        internal static Process StartChild(IEnumerable<string> args)
+        {
+            var (file, prefix) = SelfCommand();
+            var start = new ProcessStartInfo(file) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+            foreach (var arg in prefix.Concat(args))
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            return Process.Start(start)!;
+        }
+
+        internal static async Task<string?> ReadLineAsync(Process child, TimeSpan timeout)
         {
             using var limit = new CancellationTokenSource(timeout);
             return await child.StandardOutput.ReadLineAsync(limit.Token);
         }
 
-        internal static (string File, string[] Prefix) SelfCommand()
+        private static (string File, string[] Prefix) SelfCommand()
         {
             var host = Environment.ProcessPath!;
             var dll = typeof(Shard).Assembly.Location;

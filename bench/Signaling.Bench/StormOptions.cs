@@ -65,11 +65,7 @@ public sealed class StormOptions
                 case "--connect-parallelism": o.ConnectParallelism = Int(); break;
                 case "--label": o.Label = Value(); continue;
                 case "--run-id": o.RunId = Value(); continue;
-                case "--shard":
-                    var parts = Value().Split('/');
-                    o.ShardIndex = int.Parse(parts[0], CultureInfo.InvariantCulture);
-                    o.ShardCount = int.Parse(parts[1], CultureInfo.InvariantCulture);
-                    continue;
+                case "--shard": (o.ShardIndex, o.ShardCount) = BenchOptions.ParseShard(Value()); continue;
                 case "--child": o.IsChild = true; continue;
                 default: throw new ArgumentException($"unknown option {name}");
             }

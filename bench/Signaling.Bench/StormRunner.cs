@@ -79,24 +79,17 @@ public static class StormRunner
     private static async Task<int> RunParentAsync(StormOptions o)
     {
         var loadBefore = File.ReadAllText("/proc/loadavg").Trim();
-        var (file, prefix) = Shard.SelfCommand();
         var children = new List<Process>();
         try
         {
             for (var i = 0; i < o.Processes; i++)
             {
-                var start = new ProcessStartInfo(file) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
-                foreach (var arg in prefix.Concat(["storm", .. o.RawArgs, "--run-id", o.RunId, "--shard", $"{i}/{o.Processes}", "--child"]))
-                {
-                    start.ArgumentList.Add(arg);
-                }
-
-                children.Add(Process.Start(start)!);
+                children.Add(Shard.StartChild(["storm", .. o.RawArgs, "--run-id", o.RunId, "--shard", $"{i}/{o.Processes}", "--child"]));
             }
 
             foreach (var child in children)
             {
-                var line = await ReadLineAsync(child, TimeSpan.FromMinutes(10));
+                var line = await Shard.ReadLineAsync(child, TimeSpan.FromMinutes(10));
                 if (line != "READY")
                 {
                     throw new InvalidOperationException($"storm process {child.Id} did not connect its clients: {line}");
@@ -127,7 +120,7 @@ public static class StormRunner
             var parts = new List<StormPart>();
             foreach (var child in children)
             {
-                var line = await ReadLineAsync(child, TimeSpan.FromMinutes(3));
+                var line = await Shard.ReadLineAsync(child, TimeSpan.FromMinutes(3));
                 if (line is null || !line.StartsWith("RESULT ", StringComparison.Ordinal))
                 {
                     throw new InvalidOperationException($"storm process {child.Id} gave no result: {line}");
@@ -166,12 +159,6 @@ public static class StormRunner
     internal static string RoomId(StormOptions o, int room) => $"storm-{o.RunId}-{room}";
 
     private static double D(string text) => double.Parse(text, CultureInfo.InvariantCulture);
-
-    private static async Task<string?> ReadLineAsync(Process child, TimeSpan timeout)
-    {
-        using var limit = new CancellationTokenSource(timeout);
-        return await child.StandardOutput.ReadLineAsync(limit.Token);
-    }
 
     /// <summary>The first 200 from /health/live of the new process, polled every 5 ms.</summary>
     private static async Task<double> PollLiveAsync(Uri url)
