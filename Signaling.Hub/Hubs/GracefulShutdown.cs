@@ -105,7 +105,7 @@ public static partial class GracefulShutdown
                 // Clients start their reconnect delays when their socket closes, and the replacement can
                 // only listen once this process is gone: so the sockets close as late as possible. Each
                 // connection's own disconnect would update the store and tell its rooms one at a time
-                // (10,000 connections took 20 s, and the sockets closed over all of it); instead the
+                // (seconds per thousand connections, with the sockets closing all along); instead the
                 // store lets go of this instance's members and clients in one pass, their rooms and
                 // admins are told as after a crash, and the connections leave the registry first so
                 // that their disconnects have nothing left to do.
