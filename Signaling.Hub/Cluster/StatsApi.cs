@@ -51,6 +51,7 @@ public static class StatsApi
     {
         builder.Services.AddOptions<StatsOptions>().BindConfiguration(StatsOptions.Section);
         builder.Services.AddSingleton<StatsService>();
+        builder.Services.AddSingleton<InstanceRelease>();
         StartTime.AddTo(builder.Services);
         builder.Services.TryAddSingleton<ICluster, LocalCluster>();
         return builder;

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Signaling.Contracts;
 using Signaling.Contracts.Rooms;
+using Signaling.Hub.Cluster;
+using Signaling.Hub.Common;
 
 namespace Signaling.Hub.Hubs;
 
@@ -40,6 +42,9 @@ public static partial class GracefulShutdown
         var options = app.Services.GetRequiredService<IOptions<ShutdownOptions>>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GracefulShutdown));
         var connections = app.Services.GetRequiredService<Connections.ConnectionRegistry>();
+        var release = app.Services.GetRequiredService<InstanceRelease>();
+        var identity = app.Services.GetRequiredService<InstanceIdentity>();
+        var outages = app.Services.GetRequiredService<Outages>();
         var transports = new InFlightRequests();
 
         // A hub request lasts as long as its transport: for WebSockets it ends only after the send loop
@@ -90,27 +95,49 @@ public static partial class GracefulShutdown
                 // Closing a connection skips writes still waiting for it, so the goodbye must be written first.
                 // Each of this instance's connections, written directly: with a backplane Clients.All
                 // would tell every instance's clients, and would reach nobody while Redis is away.
-                var goodbyes = connections.Sessions.Select(s => hub.Clients.Client(s.ConnectionId).ServerShutdown(goodbye)).ToArray();
+                var sessions = connections.Sessions.ToList();
+                var goodbyes = sessions.Select(s => hub.Clients.Client(s.ConnectionId).ServerShutdown(goodbye)).ToArray();
                 if (!Task.WhenAll(goodbyes).Wait(FlushTimeout))
                 {
                     LogGoodbyeSlow(logger, FlushTimeout);
                 }
 
+                // Clients start their reconnect delays when their socket closes, and the replacement can
+                // only listen once this process is gone: so the sockets close as late as possible. Each
+                // connection's own disconnect would update the store and tell its rooms one at a time
+                // (seconds per thousand connections, with the sockets closing all along); instead the
+                // store lets go of this instance's members and clients in one pass, their rooms and
+                // admins are told as after a crash, and the connections leave the registry first so
+                // that their disconnects have nothing left to do.
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                var released = ReleaseAll(release, outages, identity.Id, sessions, connections, logger);
+                var releaseMs = clock.ElapsedMilliseconds;
+
                 // The host's own close at shutdown cancels each transport and drops what its send loop
                 // has not written yet; closing through SignalR sends what was queued first. The hub's
                 // OnDisconnectedAsync runs before the transport has drained, so the callback also waits
                 // for the hub requests to end: the SIGTERM test lost the goodbye 1 run in 12 under load
-                // while it waited for the disconnects only. The disconnects let rooms, presence and the
-                // store settle before the host stops.
+                // while it waited for the disconnects only.
                 var emptied = connections.WhenEmptyAsync();
                 var drained = transports.WhenIdleAsync();
-                foreach (var session in connections.Sessions)
+                foreach (var session in sessions)
                 {
                     session.Abort();
                 }
 
                 var settled = Task.WhenAll(emptied, drained).Wait(FlushTimeout);
-                LogAnnounced(logger, settled);
+                var closeMs = clock.ElapsedMilliseconds - releaseMs;
+
+                // A JoinRoom already running when the store was released may have made its caller
+                // active again; no hub call runs any more, so a second pass leaves nothing behind.
+                if (released is not null)
+                {
+                    released = ReleaseAll(release, outages, identity.Id, [], connections, logger) is { } again
+                        ? (released.Value.Members + again.Members, released.Value.Clients + again.Clients)
+                        : released;
+                }
+
+                LogAnnounced(logger, settled, released?.Members ?? -1, released?.Clients ?? -1, releaseMs, closeMs, clock.ElapsedMilliseconds - releaseMs - closeMs);
             }
             catch (Exception ex) when (ex is AggregateException or InvalidOperationException)
             {
@@ -118,6 +145,31 @@ public static partial class GracefulShutdown
             }
         });
         return app;
+    }
+
+    /// <summary>
+    /// Releases what this instance holds in the store and takes <paramref name="sessions"/> out of the
+    /// registry; null (and the sessions left to their own disconnects) when the store did not answer.
+    /// </summary>
+    private static (int Members, int Clients)? ReleaseAll(
+        InstanceRelease release, Outages outages, string instanceId, List<Connections.ConnectionSession> sessions, Connections.ConnectionRegistry connections, ILogger logger)
+    {
+        try
+        {
+            using var limit = new CancellationTokenSource(FlushTimeout);
+            var released = release.ReleaseAsync(instanceId, limit.Token).WaitAsync(limit.Token).GetAwaiter().GetResult();
+            foreach (var session in sessions)
+            {
+                connections.Remove(session.ConnectionId);
+            }
+
+            return released;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException || outages.AsRefusal(ex) is not null)
+        {
+            LogReleaseFailed(logger, ex);
+            return null;
+        }
     }
 
     /// <summary>Requests in progress; tells when none is left.</summary>
@@ -139,8 +191,11 @@ public static partial class GracefulShutdown
         public Task WhenIdleAsync() => _idle.WhenEmptyAsync(() => Volatile.Read(ref _count) == 0);
     }
 
-    [LoggerMessage(LogLevel.Information, "Told connected clients the server is stopping and closed their connections (all closed and settled: {Settled})")]
-    private static partial void LogAnnounced(ILogger logger, bool settled);
+    [LoggerMessage(LogLevel.Information, "Told connected clients the server is stopping and closed their connections (all closed and settled: {Settled}); released {Members} members and {Clients} clients in {ReleaseMs} ms, closed in {CloseMs} ms, checked again in {RecheckMs} ms")]
+    private static partial void LogAnnounced(ILogger logger, bool settled, int members, int clients, long releaseMs, long closeMs, long recheckMs);
+
+    [LoggerMessage(LogLevel.Warning, "Could not release this instance's members and clients in the store at stop; each connection's disconnect does it")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(LogLevel.Warning, "ServerShutdown was not written to every connection within {Timeout}; closing anyway")]
     private static partial void LogGoodbyeSlow(ILogger logger, TimeSpan timeout);

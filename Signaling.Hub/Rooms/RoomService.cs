@@ -177,13 +177,15 @@ public sealed partial class RoomService(
     /// </summary>
     public async Task InstanceLostAsync(IReadOnlyList<MemberRecord> members)
     {
-        foreach (var member in members)
+        // All at once: with a backplane each send is a round trip, and an instance that stops
+        // releases all its members here (thousands) within its shutdown time.
+        await Task.WhenAll(members.Select(async member =>
         {
             deadlines.Schedule(member.LastSeen + options.CurrentValue.EmptyRoomTimeoutMs);
             await hub.Clients.Group(GroupNames.Room(member.RoomId))
                 .PeerLeft(new PeerLeftEvent(member.RoomId, member.PeerId, PeerLeftReason.Disconnected));
             LogLeft(member.PeerId, member.RoomId, PeerLeftReason.Disconnected);
-        }
+        }));
     }
 
     /// <summary>Removes the room; its active members get <c>RoomClosed</c> and leave the group.</summary>

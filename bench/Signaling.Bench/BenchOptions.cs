@@ -109,6 +109,13 @@ public sealed class BenchOptions
         Signaling.Bench md-header [relay|fanout|connect]
         """;
 
+    /// <summary>A child process's <c>--shard index/count</c>.</summary>
+    internal static (int Index, int Count) ParseShard(string value)
+    {
+        var parts = value.Split('/');
+        return (int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture));
+    }
+
     public static BenchOptions Parse(string[] args)
     {
         var o = new BenchOptions();
@@ -139,11 +146,7 @@ public sealed class BenchOptions
                 case "--warmup": o.Warmup = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
                 case "--rate": o.Rate = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--processes": o.Processes = int.Parse(Value(), CultureInfo.InvariantCulture); continue;
-                case "--shard":
-                    var parts = Value().Split('/');
-                    o.ShardIndex = int.Parse(parts[0], CultureInfo.InvariantCulture);
-                    o.ShardCount = int.Parse(parts[1], CultureInfo.InvariantCulture);
-                    continue;
+                case "--shard": (o.ShardIndex, o.ShardCount) = ParseShard(Value()); continue;
                 case "--child": o.IsChild = true; continue;
                 case "--signing-key": o.SigningKey = Value(); break;
                 case "--issuer": o.Issuer = Value(); break;

@@ -192,7 +192,7 @@ public sealed class ConnectShard(BenchOptions options, ITargetAdapter target, in
         };
     }
 
-    private sealed class IdleHandler : IRelayHandler
+    internal sealed class IdleHandler : IRelayHandler
     {
         public static readonly IdleHandler Instance = new();
 

@@ -29,6 +29,11 @@ try
         return await SoakRunner.RunAsync(SoakOptions.Parse(args));
     }
 
+    if (args is ["storm", ..])
+    {
+        return await StormRunner.RunAsync(StormOptions.Parse(args));
+    }
+
     options = BenchOptions.Parse(args);
 }
 catch (Exception e) when (e is ArgumentException or FormatException)
@@ -36,6 +41,7 @@ catch (Exception e) when (e is ArgumentException or FormatException)
     Console.Error.WriteLine(e.Message);
     Console.Error.WriteLine(BenchOptions.Usage);
     Console.Error.WriteLine(SoakOptions.Usage);
+    Console.Error.WriteLine(StormOptions.Usage);
     return 2;
 }
 
@@ -168,24 +174,12 @@ namespace Signaling.Bench
 
         public static async Task<ShardResult> RunParentAsync(BenchOptions options)
         {
-            var (file, prefix) = SelfCommand();
             var children = new List<Process>();
             try
             {
                 for (var i = 0; i < options.Processes; i++)
                 {
-                    var start = new ProcessStartInfo(file)
-                    {
-                        RedirectStandardInput = true,
-                        RedirectStandardOutput = true,
-                        UseShellExecute = false,
-                    };
-                    foreach (var arg in prefix.Concat([options.Scenario, .. options.RawArgs, "--run-id", options.RunId, "--shard", $"{i}/{options.Processes}", "--child"]))
-                    {
-                        start.ArgumentList.Add(arg);
-                    }
-
-                    children.Add(Process.Start(start)!);
+                    children.Add(StartChild([options.Scenario, .. options.RawArgs, "--run-id", options.RunId, "--shard", $"{i}/{options.Processes}", "--child"]));
                 }
 
                 foreach (var child in children)
@@ -248,7 +242,20 @@ namespace Signaling.Bench
             }
         }
 
-        private static async Task<string?> ReadLineAsync(Process child, TimeSpan timeout)
+        /// <summary>Starts this generator again as a child process with <paramref name="args"/>, its stdin and stdout redirected.</summary>
+        internal static Process StartChild(IEnumerable<string> args)
+        {
+            var (file, prefix) = SelfCommand();
+            var start = new ProcessStartInfo(file) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+            foreach (var arg in prefix.Concat(args))
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            return Process.Start(start)!;
+        }
+
+        internal static async Task<string?> ReadLineAsync(Process child, TimeSpan timeout)
         {
             using var limit = new CancellationTokenSource(timeout);
             return await child.StandardOutput.ReadLineAsync(limit.Token);

@@ -37,12 +37,16 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
     private readonly TextSocket socket = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string?>> awaited = new();
     private readonly CancellationTokenSource stop = new();
+    private readonly TaskCompletionSource closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long nextInvocation;
     private TaskCompletionSource<string?>? handshake;
     private Task receiving = Task.CompletedTask;
     private Task pinging = Task.CompletedTask;
 
     public string PeerId => peerId;
+
+    /// <summary>Completes when the connection has ended, however it ended (the server closed it, or it was disposed).</summary>
+    public Task Closed => closed.Task;
 
     public async Task StartAsync(Uri hub, CancellationToken cancellationToken)
     {
@@ -180,6 +184,10 @@ internal sealed class SignalRPeer(string peerId, IRelayHandler handler, RunCount
             {
                 Fail($"receive failed: {e.Message}");
             }
+        }
+        finally
+        {
+            closed.TrySetResult();
         }
     }
 

@@ -1,7 +1,5 @@
-using Signaling.Hub.Admin;
 using Signaling.Hub.Cluster;
 using Signaling.Hub.Common;
-using Signaling.Hub.Rooms;
 
 namespace Signaling.Hub.Infrastructure.Redis;
 
@@ -11,27 +9,17 @@ namespace Signaling.Hub.Infrastructure.Redis;
 /// </summary>
 public sealed partial class InstanceReaper(
     RedisInstances instances,
-    IMemberStore members,
-    IClientStore clients,
-    IAdminInboxStore admins,
-    RoomService roomService,
-    PresenceService presence,
+    InstanceRelease release,
     TimeProvider time,
     ILogger<InstanceReaper> logger)
 {
     public async Task ReapAsync(InstanceStatus dead, string raw, CancellationToken cancellationToken)
     {
         var now = time.NowMs();
-        // Store clean-up is idempotent (it only touches what the dead instance still holds), so
-        // survivors racing here each report disjoint members; the record goes last so a failure
-        // midway is retried at the next heartbeat.
-        var inactive = await members.DeactivateInstanceAsync(dead.InstanceId, now, cancellationToken);
-        var offline = await clients.RemoveInstanceConnectionsAsync(dead.InstanceId, now, cancellationToken);
-        await admins.RemoveInstanceConnectionsAsync(dead.InstanceId, cancellationToken);
-        await roomService.InstanceLostAsync(inactive);
-        await presence.InstanceLostAsync(offline);
+        // The record goes last so a failure midway is retried at the next heartbeat.
+        var (inactive, offline) = await release.ReleaseAsync(dead.InstanceId, cancellationToken);
         var claimed = await instances.ClaimAsync(dead.InstanceId, raw);
-        LogInstanceLost(dead.InstanceId, now - dead.LastBeat, inactive.Count, offline.Count, claimed);
+        LogInstanceLost(dead.InstanceId, now - dead.LastBeat, inactive, offline, claimed);
     }
 
     [LoggerMessage(LogLevel.Warning, "Instance {InstanceId} missed heartbeats for {SilentMs} ms: marked {Members} members inactive and {Clients} clients offline (record removed: {Removed})")]
