@@ -41,6 +41,8 @@
 # messagepack; each load gets one row per protocol, side by side ("json messagepack").
 # BENCH_HUB_ENV: extra NAME=value settings for our service's processes only (not the generator or
 # the peers), for A/B runs of runtime knobs, e.g. BENCH_HUB_ENV="DOTNET_gcServer=1".
+# BENCH_HUB_BUILD: production (default; the self-contained ReadyToRun composite publish operators
+# run, see bench/hub-build.sh) or jit (the framework-dependent `dotnet build` output).
 #
 #   BENCH_SCENARIOS="fanout connect" BENCH_TARGETS="single peerjs" bench/run.sh
 #   BENCH_SCENARIOS=density BENCH_TARGETS="single cross" bench/run.sh
@@ -155,7 +157,9 @@ if wants cross && ! command -v redis-server >/dev/null 2>&1; then
   ($sudo_cmd service redis-server stop >/dev/null 2>&1 || true)
 fi
 
-hub_dll=$root/Signaling.Hub/bin/Release/net10.0/Signaling.Hub.dll
+# shellcheck source=bench/hub-build.sh
+source "$root/bench/hub-build.sh"
+prepare_hub "$root" "$work/hub"
 bench_dll=$root/bench/Signaling.Bench/bin/Release/net10.0/Signaling.Bench.dll
 raw_dll=$root/bench/RawRelay/bin/Release/net10.0/RawRelay.dll
 peerjs_dir=$root/bench/peers/peerjs
@@ -206,7 +210,7 @@ start_hub() {
   # loop: raised here so the bench measures relay cost, not the limiter.
   # shellcheck disable=SC2086 # BENCH_HUB_ENV is a list of NAME=value words
   "${pin_server[@]}" env ${BENCH_HUB_ENV:-} ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
-    dotnet "$hub_dll" --urls "http://127.0.0.1:$port" \
+    "${hub_cmd[@]}" --urls "http://127.0.0.1:$port" \
     --Logging:LogLevel:Default=Warning \
     --Signaling:Jwt:SigningKey="$key" \
     --Signaling:Storage:Sqlite:Path="$work/$name/db" \
@@ -616,13 +620,14 @@ out=bench/results/$(date -u +%Y%m%dT%H%M%SZ).md
   echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(free -m | awk '/Mem:/ {print $2}') MiB RAM"
   echo "- .NET SDK $(dotnet --version)$(wants cross && echo ", $(redis-server --version | cut -d' ' -f1-3)")$(wants peerjs && echo ", node $(node --version), PeerJS server (npm peer) $peerjs_version")$(wants spreed && echo ", nextcloud-spreed-signaling $spreed_version (Debian package)")"
   echo "- targets: $targets"
+  echo "- this service: ${BENCH_HUB_BUILD:-production} build (${hub_cmd[*]})"
   echo "- load average before: $loadavg_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- pairs $pairs, warm-up ${warmup} s before the first row on each server and ${next_warmup} s before each later one, measured ${duration} s, cold rows: first ${cold} s of a fresh server (0 = none), generator processes $processes ($processes_asked asked), paced rates: $rates msg/s"
   if [[ -n $pin ]]; then
     echo "- pinned: servers, Redis and the fake backend on CPU ${pin%%:*}, the generator on CPU ${pin##*:} (taskset)"
   fi
   echo "- scenarios: $scenarios"
-  echo "- command: BENCH_SCENARIOS='$scenarios' BENCH_TARGETS='$targets' BENCH_PROTOCOLS='$protocols' BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_NEXT_WARMUP=$next_warmup BENCH_COLD=$cold BENCH_PAIRS=$pairs BENCH_RATE='$rates' BENCH_PROCESSES=$processes_asked BENCH_IDLE=$idle BENCH_FANOUT_SIZES='$fanout_sizes' BENCH_FANOUT_MEMBERS=$fanout_members BENCH_FANOUT_RATE='$fanout_rates' BENCH_CONNECTIONS=$connections BENCH_CONNECT_WARMUP=$connect_warmup BENCH_ROOM_SIZE=$room_size BENCH_DENSITY_MAX=$density_max BENCH_SETTLE=$settle${BENCH_HUB_ENV:+ BENCH_HUB_ENV='$BENCH_HUB_ENV'}${pin:+ BENCH_PIN=$pin}${BENCH_SPREED_VERSION:+ BENCH_SPREED_VERSION=$BENCH_SPREED_VERSION} bench/run.sh"
+  echo "- command: BENCH_SCENARIOS='$scenarios' BENCH_TARGETS='$targets' BENCH_PROTOCOLS='$protocols' BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_NEXT_WARMUP=$next_warmup BENCH_COLD=$cold BENCH_PAIRS=$pairs BENCH_RATE='$rates' BENCH_PROCESSES=$processes_asked BENCH_IDLE=$idle BENCH_FANOUT_SIZES='$fanout_sizes' BENCH_FANOUT_MEMBERS=$fanout_members BENCH_FANOUT_RATE='$fanout_rates' BENCH_CONNECTIONS=$connections BENCH_CONNECT_WARMUP=$connect_warmup BENCH_ROOM_SIZE=$room_size BENCH_DENSITY_MAX=$density_max BENCH_SETTLE=$settle${BENCH_HUB_ENV:+ BENCH_HUB_ENV='$BENCH_HUB_ENV'}${BENCH_HUB_BUILD:+ BENCH_HUB_BUILD=$BENCH_HUB_BUILD}${pin:+ BENCH_PIN=$pin}${BENCH_SPREED_VERSION:+ BENCH_SPREED_VERSION=$BENCH_SPREED_VERSION} bench/run.sh"
   echo
   if ((${#rows[@]})); then
     dotnet "$bench_dll" md-header

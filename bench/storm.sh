@@ -18,7 +18,8 @@
 # STORM_HUB_ARGS (extra --Key=Value settings for the service processes), STORM_OUT (results file;
 # default bench/results/<UTC time>-storm-<store>.md; "-" for none), STORM_NO_BUILD=1 (skip the build),
 # STORM_LOGS (a directory the service logs are copied to at the end), STORM_HUB_DLL (the service
-# build to run instead of this tree's, for A/B runs of two builds).
+# build to run instead of this tree's, for A/B runs of two builds), BENCH_HUB_BUILD (production, the
+# default: the self-contained ReadyToRun composite publish; jit: the `dotnet build` output).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -60,7 +61,13 @@ if [[ ${STORM_NO_BUILD:-} != 1 ]]; then
   dotnet build Signaling.Hub/Signaling.Hub.csproj -c Release -warnaserror -nologo -v q >&2
   dotnet build bench/Signaling.Bench/Signaling.Bench.csproj -c Release -warnaserror -nologo -v q >&2
 fi
-hub_dll=${STORM_HUB_DLL:-$root/Signaling.Hub/bin/Release/net10.0/Signaling.Hub.dll}
+if [[ -n ${STORM_HUB_DLL:-} ]]; then
+  hub_cmd=(dotnet "$STORM_HUB_DLL")
+else
+  # shellcheck source=bench/hub-build.sh
+  source "$root/bench/hub-build.sh"
+  prepare_hub "$root" "$work/hub"
+fi
 bench_dll=$root/bench/Signaling.Bench/bin/Release/net10.0/Signaling.Bench.dll
 
 store_args=()
@@ -81,7 +88,7 @@ start_hub() {
   mkdir -p "$work/$name"
   # shellcheck disable=SC2086 # STORM_HUB_ENV and STORM_HUB_ARGS are lists of words
   env ${STORM_HUB_ENV:-} ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
-    dotnet "$hub_dll" --urls "http://127.0.0.1:$port" \
+    "${hub_cmd[@]}" --urls "http://127.0.0.1:$port" \
     --Logging:LogLevel:Default=Warning \
     --Signaling:Jwt:SigningKey="$key" \
     --Signaling:Storage:Sqlite:Path="$work/$name/db" \
