@@ -44,6 +44,8 @@ var app = builder.Build();
 
 app.UseSignalingProblemDetails();
 app.UseSignalingHttpHardening();
+// Before authentication: a hub request that arrives while stopping is refused without validating its token.
+app.UseSignalingShutdown();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseSignalingRateLimits();
@@ -61,7 +63,6 @@ app.MapStats();
 app.MapOperations();
 app.MapSignalingHub();
 app.MapSamplePages();
-app.UseSignalingShutdown();
 
 app.Run();
 

@@ -1,4 +1,8 @@
+using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Signaling.Contracts;
@@ -25,9 +29,23 @@ public static partial class GracefulShutdown
     /// <summary>How long the goodbye may take before SignalR closes the sockets anyway.</summary>
     private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a closing socket waits for its client's close frame once the process is stopping.
+    /// The goodbye and the close frame are on the wire before the wait starts; SignalR's default (5 s)
+    /// would keep a restart waiting on clients that are busy reconnecting, with the replacement unable
+    /// to listen until this process is gone. A client on a fast link still completes the handshake.
+    /// </summary>
+    private static readonly TimeSpan StoppingCloseTimeout = TimeSpan.FromMilliseconds(250);
+
     public static WebApplicationBuilder AddSignalingShutdown(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<ShutdownOptions>().BindConfiguration(ShutdownOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ListenSockets>();
+        builder.Services.AddOptions<SocketTransportOptions>().Configure<ListenSockets>((options, sockets) =>
+        {
+            var create = options.CreateBoundListenSocket;
+            options.CreateBoundListenSocket = endpoint => sockets.Add(create(endpoint));
+        });
         return builder;
     }
 
@@ -45,6 +63,7 @@ public static partial class GracefulShutdown
         var release = app.Services.GetRequiredService<InstanceRelease>();
         var identity = app.Services.GetRequiredService<InstanceIdentity>();
         var outages = app.Services.GetRequiredService<Outages>();
+        var listeners = app.Services.GetRequiredService<ListenSockets>();
         var transports = new InFlightRequests();
 
         // A hub request lasts as long as its transport: for WebSockets it ends only after the send loop
@@ -88,6 +107,11 @@ public static partial class GracefulShutdown
 
         app.Lifetime.ApplicationStopping.Register(() =>
         {
+            // New connections are refused from the first moment (a balancer moves on to another
+            // instance at once, a client's immediate retry costs neither side a request); requests on
+            // connections already open still get the 503 above. Kestrel would close its listeners only
+            // after every stopping callback, this one included, has run.
+            listeners.Close();
             var goodbye = new ServerShutdownEvent(options.Value.Message, options.Value.ReconnectAfterMs);
             try
             {
@@ -120,6 +144,7 @@ public static partial class GracefulShutdown
                 // while it waited for the disconnects only.
                 var emptied = connections.WhenEmptyAsync();
                 var drained = transports.WhenIdleAsync();
+                ShortenCloseHandshakes(app);
                 foreach (var session in sessions)
                 {
                     session.Abort();
@@ -147,6 +172,19 @@ public static partial class GracefulShutdown
         return app;
     }
 
+    /// <summary>Read by each WebSocket transport when its close frame has gone out, so it applies to the closes that follow.</summary>
+    private static void ShortenCloseHandshakes(WebApplication app)
+    {
+        var endpoints = app.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints;
+        foreach (var dispatcher in endpoints.Select(e => e.Metadata.GetMetadata<HttpConnectionDispatcherOptions>()).OfType<HttpConnectionDispatcherOptions>())
+        {
+            if (dispatcher.WebSockets.CloseTimeout > StoppingCloseTimeout)
+            {
+                dispatcher.WebSockets.CloseTimeout = StoppingCloseTimeout;
+            }
+        }
+    }
+
     /// <summary>
     /// Releases what this instance holds in the store and takes <paramref name="sessions"/> out of the
     /// registry; null (and the sessions left to their own disconnects) when the store did not answer.
@@ -169,6 +207,27 @@ public static partial class GracefulShutdown
         {
             LogReleaseFailed(logger, ex);
             return null;
+        }
+    }
+
+    /// <summary>The sockets Kestrel listens on, created through its transport's hook so that a stop can close them first.</summary>
+    private sealed class ListenSockets
+    {
+        private readonly ConcurrentBag<Socket> _sockets = [];
+
+        public Socket Add(Socket socket)
+        {
+            _sockets.Add(socket);
+            return socket;
+        }
+
+        /// <summary>Kestrel's accept loop takes a disposed listener as unbound, as on its own stop.</summary>
+        public void Close()
+        {
+            foreach (var socket in _sockets)
+            {
+                socket.Dispose();
+            }
         }
     }
 
