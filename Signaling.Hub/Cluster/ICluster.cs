@@ -20,6 +20,13 @@ public interface ICluster
 
     /// <summary>Open hub connections on every live instance, optionally of one organization.</summary>
     Task<IReadOnlyList<ConnectionInfo>> ConnectionsAsync(string? org, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Called once by a stopping instance, after it has let go of the store and before it closes its
+    /// connections: it stops receiving what other instances publish. Nothing it would receive could
+    /// reach a closing connection, and closing each one then costs no round trip of its own.
+    /// </summary>
+    Task DetachAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>The embedded deployment: this process is the whole cluster.</summary>
@@ -30,4 +37,6 @@ public sealed class LocalCluster(InstanceIdentity instance, SignalingTelemetry t
 
     public Task<IReadOnlyList<ConnectionInfo>> ConnectionsAsync(string? org, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<ConnectionInfo>>(connections.Describe(instance.Id, org));
+
+    public Task DetachAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

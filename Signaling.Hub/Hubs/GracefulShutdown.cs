@@ -61,6 +61,7 @@ public static partial class GracefulShutdown
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GracefulShutdown));
         var connections = app.Services.GetRequiredService<Connections.ConnectionRegistry>();
         var release = app.Services.GetRequiredService<InstanceRelease>();
+        var cluster = app.Services.GetRequiredService<ICluster>();
         var identity = app.Services.GetRequiredService<InstanceIdentity>();
         var outages = app.Services.GetRequiredService<Outages>();
         var listeners = app.Services.GetRequiredService<ListenSockets>();
@@ -145,6 +146,7 @@ public static partial class GracefulShutdown
                 var emptied = connections.WhenEmptyAsync();
                 var drained = transports.WhenIdleAsync();
                 ShortenCloseHandshakes(app);
+                Detach(cluster, logger);
                 foreach (var session in sessions)
                 {
                     session.Abort();
@@ -170,6 +172,19 @@ public static partial class GracefulShutdown
             }
         });
         return app;
+    }
+
+    private static void Detach(ICluster cluster, ILogger logger)
+    {
+        try
+        {
+            using var limit = new CancellationTokenSource(FlushTimeout);
+            cluster.DetachAsync(limit.Token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException ex)
+        {
+            LogDetachSlow(logger, ex);
+        }
     }
 
     /// <summary>Read by each WebSocket transport when its close frame has gone out, so it applies to the closes that follow.</summary>
@@ -255,6 +270,9 @@ public static partial class GracefulShutdown
 
     [LoggerMessage(LogLevel.Warning, "Could not release this instance's members and clients in the store at stop; each connection's disconnect does it")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(LogLevel.Warning, "The cluster link did not let go of its subscriptions in time at stop; each connection unsubscribes as it closes")]
+    private static partial void LogDetachSlow(ILogger logger, Exception exception);
 
     [LoggerMessage(LogLevel.Warning, "ServerShutdown was not written to every connection within {Timeout}; closing anyway")]
     private static partial void LogGoodbyeSlow(ILogger logger, TimeSpan timeout);
