@@ -37,9 +37,12 @@ key="storm-only-signing-key-$(date +%s)-0123456789abcdef"
 work=$(mktemp -d /tmp/signaling-storm.XXXXXX)
 pids=()
 cleanup() {
-  # Stop exactly what this script started, by PID.
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # Stop exactly what this script started, by PID, last started first: Redis (started first) goes
+  # only once the services that use it have stopped, so their logs do not end in Redis errors.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill "${pids[i]}" 2>/dev/null || true
+    wait "${pids[i]}" 2>/dev/null || true
+  done
   if [[ -n ${STORM_LOGS:-} ]]; then mkdir -p "$STORM_LOGS" && cp "$work"/*.log "$work/storm.out" "$STORM_LOGS"/ 2>/dev/null || true; fi
   rm -rf "$work"
 }
