@@ -51,12 +51,8 @@ public sealed class ShutdownTests
     [Fact]
     public async Task While_stopping_new_connections_are_refused_and_a_hub_request_on_an_open_one_gets_503_with_a_retry_after()
     {
-        var database = Path.Combine(Directory.CreateTempSubdirectory("signaling-stop-").FullName, "signaling.db");
-        await using var server = await SignalingProcess.StartAsync(new Dictionary<string, string?>
-        {
-            ["Signaling:Shutdown:ReconnectAfterMs"] = "2500",
-            ["Signaling:Storage:Sqlite:Path"] = database,
-        });
+        await using var server = await SignalingProcess.StartAsync(new Dictionary<string, string?> { ["Signaling:Shutdown:ReconnectAfterMs"] = "2500" });
+        var database = Path.Combine(server.DataDirectory, "signaling.db");
         await using var member = await server.JoinAsync("member", "stop-window");
 
         // A connection opened before the stop and answered once (so the server has taken it from its

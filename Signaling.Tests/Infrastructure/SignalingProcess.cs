@@ -25,6 +25,9 @@ public sealed class SignalingProcess : ISignalingHost, IAsyncDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>The process's own folder: its SQLite file is <c>signaling.db</c> in it unless the settings moved it.</summary>
+    public string DataDirectory => _dataDirectory;
+
     public bool HasExited => _process.HasExited;
 
     public int ExitCode => _process.ExitCode;
