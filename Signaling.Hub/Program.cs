@@ -21,6 +21,8 @@ if (Environment.GetEnvironmentVariable("DOTNET_USE_POLLING_FILE_WATCHER") is nul
 
 var builder = WebApplication.CreateBuilder(args);
 
+// First: clients that arrive while the rest starts wait in the kernel's queue instead of being refused.
+builder.AddSignalingListeners();
 builder.AddSignalingDurations();
 builder.AddSignalingTelemetry();
 builder.AddSignalingHealthChecks();

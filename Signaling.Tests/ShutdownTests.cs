@@ -5,7 +5,7 @@ using Signaling.Tests.Infrastructure;
 
 namespace Signaling.Tests;
 
-/// <summary>The real service as its own process, stopped the way an orchestrator stops it: SIGTERM.</summary>
+/// <summary>The real service as its own process, stopped the way an orchestrator stops it (SIGTERM) and started again.</summary>
 public sealed class ShutdownTests
 {
     [Fact]
@@ -110,6 +110,63 @@ public sealed class ShutdownTests
         await server.WaitForExitAsync(Timeouts.Default);
         Assert.Equal(0, server.ExitCode);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"the stop took {clock.Elapsed.TotalSeconds:F1} s; the server said:\n{server.Output}");
+    }
+
+    [Fact]
+    public async Task A_client_that_connects_while_the_service_is_still_starting_waits_and_is_answered_instead_of_refused()
+    {
+        // The test holds the store's file locked, so the start waits where the store opens, before
+        // the web server runs: the moments a restarted process spends starting, held open by the test.
+        var folder = Directory.CreateTempSubdirectory("signaling-start-").FullName;
+        try
+        {
+            var database = Path.Combine(folder, "signaling.db");
+            var holder = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Pooling=False");
+            await holder.OpenAsync();
+            await using (var exclusive = holder.CreateCommand())
+            {
+                exclusive.CommandText = "BEGIN EXCLUSIVE;";
+                await exclusive.ExecuteNonQueryAsync();
+            }
+
+            await using var server = await SignalingProcess.StartAsync(new Dictionary<string, string?> { ["Signaling:Storage:Sqlite:Path"] = database }, waitUntilLive: false);
+
+            using var early = await ConnectWhileStartingAsync(server);
+            var raw = new RawHttp(early.GetStream(), server.BaseAddress.Authority);
+            var live = raw.SendAsync("GET", "/health/live", token: null);
+
+            await holder.DisposeAsync();
+            Assert.Equal("HTTP/1.1 200 OK", (await live).First());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Connects as soon as the port takes connections. A start has no event to wait on, so the port is
+    /// tried until it answers; the bound is far above the ~0.1 s the process needs to listen.
+    /// </summary>
+    private static async Task<System.Net.Sockets.TcpClient> ConnectWhileStartingAsync(SignalingProcess server)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var client = new System.Net.Sockets.TcpClient();
+            try
+            {
+                await client.ConnectAsync(server.BaseAddress.Host, server.BaseAddress.Port).WaitAsync(Timeouts.Default);
+                return client;
+            }
+            catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused)
+            {
+                client.Dispose();
+                Assert.False(server.HasExited, $"the service exited while starting:\n{server.Output}");
+                Assert.True(clock.Elapsed < Timeouts.Default, $"the port refused connections for {clock.Elapsed.TotalSeconds:F0} s while the service was starting:\n{server.Output}");
+                await Task.Delay(20);
+            }
+        }
     }
 
     [Fact]

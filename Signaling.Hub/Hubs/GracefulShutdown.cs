@@ -1,8 +1,5 @@
-using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Http.Connections;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Signaling.Contracts;
@@ -40,12 +37,6 @@ public static partial class GracefulShutdown
     public static WebApplicationBuilder AddSignalingShutdown(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<ShutdownOptions>().BindConfiguration(ShutdownOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<ListenSockets>();
-        builder.Services.AddOptions<SocketTransportOptions>().Configure<ListenSockets>((options, sockets) =>
-        {
-            var create = options.CreateBoundListenSocket;
-            options.CreateBoundListenSocket = endpoint => sockets.Add(create(endpoint));
-        });
         return builder;
     }
 
@@ -223,27 +214,6 @@ public static partial class GracefulShutdown
         {
             LogReleaseFailed(logger, ex);
             return null;
-        }
-    }
-
-    /// <summary>The sockets Kestrel listens on, created through its transport's hook so that a stop can close them first.</summary>
-    private sealed class ListenSockets
-    {
-        private readonly ConcurrentBag<Socket> _sockets = [];
-
-        public Socket Add(Socket socket)
-        {
-            _sockets.Add(socket);
-            return socket;
-        }
-
-        /// <summary>Kestrel's accept loop takes a disposed listener as unbound, as on its own stop.</summary>
-        public void Close()
-        {
-            foreach (var socket in _sockets)
-            {
-                socket.Dispose();
-            }
         }
     }
 

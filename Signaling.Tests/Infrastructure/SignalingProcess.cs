@@ -37,7 +37,8 @@ public sealed class SignalingProcess : ISignalingHost, IAsyncDisposable
 
     /// <param name="settings">Command-line settings, over the test defaults.</param>
     /// <param name="environment">Environment variables of the process (<c>Signaling__Ice__TurnUrls</c>), as containers are configured.</param>
-    public static async Task<SignalingProcess> StartAsync(IDictionary<string, string?>? settings = null, IDictionary<string, string>? environment = null)
+    /// <param name="waitUntilLive">False returns as soon as the process has started, for tests of what happens while it starts.</param>
+    public static async Task<SignalingProcess> StartAsync(IDictionary<string, string?>? settings = null, IDictionary<string, string>? environment = null, bool waitUntilLive = true)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("signaling-process-").FullName;
         var baseAddress = new Uri($"http://127.0.0.1:{RedisServer.FreePort()}/");
@@ -78,7 +79,11 @@ public sealed class SignalingProcess : ISignalingHost, IAsyncDisposable
         process._process.ErrorDataReceived += (_, e) => process._output.Add(e.Data);
         process._process.BeginOutputReadLine();
         process._process.BeginErrorReadLine();
-        await process.WaitUntilLiveAsync();
+        if (waitUntilLive)
+        {
+            await process.WaitUntilLiveAsync();
+        }
+
         return process;
     }
 
