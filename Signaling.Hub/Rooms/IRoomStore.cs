@@ -21,6 +21,12 @@ public interface IRoomStore
     Task<bool> DeleteRoomAsync(string roomId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Removes the room as <see cref="DeleteRoomAsync"/> does, but only if <see cref="FindExpiredRoomsAsync"/>
+    /// would still return it: a member who joined since the room was found idle keeps it. False otherwise.
+    /// </summary>
+    Task<bool> DeleteExpiredRoomAsync(string roomId, long idleBefore, long now, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Rooms past their maximum duration at <paramref name="now"/>, and rooms with no active member
     /// whose last activity is at or before <paramref name="idleBefore"/>.
     /// </summary>

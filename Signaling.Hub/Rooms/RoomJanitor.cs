@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Signaling.Contracts.Rooms;
 using Signaling.Hub.Common;
 
 namespace Signaling.Hub.Rooms;
@@ -23,7 +22,7 @@ public sealed class RoomJanitor(
         var closed = 0;
         foreach (var room in await store.FindExpiredRoomsAsync(now - idleFor, now, cancellationToken))
         {
-            if (await rooms.CloseAsync(room.RoomId, RoomClosedReason.Expired))
+            if (await rooms.CloseExpiredAsync(room.RoomId, now - idleFor, now))
             {
                 closed++;
             }

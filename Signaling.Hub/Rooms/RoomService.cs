@@ -189,13 +189,23 @@ public sealed partial class RoomService(
     }
 
     /// <summary>Removes the room; its active members get <c>RoomClosed</c> and leave the group.</summary>
-    public async Task<bool> CloseAsync(string roomId, RoomClosedReason reason)
+    public Task<bool> CloseAsync(string roomId, RoomClosedReason reason) =>
+        CloseAsync(roomId, reason, () => store.DeleteRoomAsync(roomId));
+
+    /// <summary>
+    /// Closes a room found expired, unless it no longer is: someone may have joined (here or on
+    /// another instance) between the sweep that found it and now.
+    /// </summary>
+    public Task<bool> CloseExpiredAsync(string roomId, long idleBefore, long now) =>
+        CloseAsync(roomId, RoomClosedReason.Expired, () => store.DeleteExpiredRoomAsync(roomId, idleBefore, now));
+
+    private async Task<bool> CloseAsync(string roomId, RoomClosedReason reason, Func<Task<bool>> delete)
     {
         var group = GroupNames.Room(roomId);
         using (await locks.AcquireAsync(roomId))
         {
             var closing = await members.GetMembersAsync(roomId);
-            if (!await store.DeleteRoomAsync(roomId))
+            if (!await delete())
             {
                 return false;
             }

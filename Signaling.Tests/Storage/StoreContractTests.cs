@@ -342,6 +342,33 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_room_found_idle_is_not_deleted_as_expired_once_someone_has_joined_it()
+    {
+        await Rooms.GetOrCreateRoomAsync(Room("idle", createdAt: T0));
+        await Rooms.GetOrCreateRoomAsync(Room("timed", createdAt: T0, settings: new RoomSettings(MaxDurationMinutes: 1)));
+        await Members.JoinAsync(Join("timed", "a", "c2", now: T0 + 100));
+        Assert.Equal(["idle"], (await Rooms.FindExpiredRoomsAsync(T0 + 5_000, T0 + 5_000)).Select(r => r.RoomId));
+
+        // The sweep found it idle; a member joins before the sweep deletes it.
+        await Members.JoinAsync(Join("idle", "late", "c1", now: T0 + 5_001));
+        Assert.False(await Rooms.DeleteExpiredRoomAsync("idle", T0 + 5_000, T0 + 5_000));
+        Assert.NotNull(await Rooms.GetRoomAsync("idle"));
+        Assert.True((await Members.GetMembersAsync("idle")).Single().IsActive);
+
+        // Idle again, and for long enough: now it goes.
+        await Members.LeaveAsync("idle", "late", "c1", T0 + 6_000);
+        Assert.False(await Rooms.DeleteExpiredRoomAsync("idle", T0 + 5_999, T0 + 5_999));
+        Assert.True(await Rooms.DeleteExpiredRoomAsync("idle", T0 + 6_000, T0 + 6_000));
+        Assert.Null(await Rooms.GetRoomAsync("idle"));
+
+        // A room past its maximum duration goes with its members still in it.
+        Assert.False(await Rooms.DeleteExpiredRoomAsync("timed", T0, T0 + 59_999));
+        Assert.True(await Rooms.DeleteExpiredRoomAsync("timed", T0, T0 + 60_000));
+        Assert.Null(await Rooms.GetRoomAsync("timed"));
+        Assert.False(await Rooms.DeleteExpiredRoomAsync("timed", T0, T0 + 60_000));
+    }
+
+    [Fact]
     public async Task The_next_room_deadline_is_the_earliest_maximum_duration_or_idle_timeout_still_to_come()
     {
         const long idleFor = 10_000;

@@ -88,9 +88,15 @@ public sealed class RedisRoomStore(RedisConnection redis) : IRoomStore, IMemberS
         return ARGV[2]
         """;
 
+    // ARGV[4] and ARGV[5] (now, idle-before), when given, keep a room that is no longer expired.
     private const string DeleteRoomScript = """
         local list = redis.call('HGET', KEYS[1], 'list')
         if not list then return 0 end
+        if ARGV[4] then
+          local due = redis.call('ZSCORE', KEYS[8], ARGV[1])
+          local idle = redis.call('ZSCORE', KEYS[7], ARGV[1])
+          if not ((due and tonumber(due) <= tonumber(ARGV[4])) or (idle and tonumber(idle) <= tonumber(ARGV[5]))) then return 0 end
+        end
         local instances = redis.call('HVALS', KEYS[3])
         for _, instance in ipairs(instances) do redis.call('SREM', ARGV[2] .. instance, ARGV[1]) end
         if #instances > 0 then redis.call('DECRBY', KEYS[9], #instances) end
@@ -273,11 +279,17 @@ public sealed class RedisRoomStore(RedisConnection redis) : IRoomStore, IMemberS
         return (rooms.OfType<RoomRecord>().ToList(), (int)await totalTask);
     }
 
-    public async Task<bool> DeleteRoomAsync(string roomId, CancellationToken cancellationToken = default)
+    public Task<bool> DeleteRoomAsync(string roomId, CancellationToken cancellationToken = default) =>
+        DeleteAsync(roomId, [roomId, InstanceIndexBase, redis.Key("file:").ToString()]);
+
+    public Task<bool> DeleteExpiredRoomAsync(string roomId, long idleBefore, long now, CancellationToken cancellationToken = default) =>
+        DeleteAsync(roomId, [roomId, InstanceIndexBase, redis.Key("file:").ToString(), now, idleBefore]);
+
+    private async Task<bool> DeleteAsync(string roomId, RedisValue[] arguments)
     {
         var deleted = await Db.ScriptEvaluateAsync(DeleteRoomScript,
             [RoomKey(roomId), MembersKey(roomId), ActiveKey(roomId), FilesKey(roomId), AllRooms, ActiveRooms, IdleRooms, Deadlines, ActiveMembers, RoutesKey(roomId)],
-            [roomId, InstanceIndexBase, redis.Key("file:").ToString()]);
+            arguments);
         return (long)deleted == 1;
     }
 

@@ -143,12 +143,20 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore, IMemberStor
     public Task<bool> DeleteRoomAsync(string roomId, CancellationToken cancellationToken = default) =>
         db.WriteAsync((c, t) => Execute(c, "DELETE FROM rooms WHERE room_id = $id", t, ("$id", roomId)) > 0, cancellationToken);
 
+    public Task<bool> DeleteExpiredRoomAsync(string roomId, long idleBefore, long now, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(
+            (c, t) => Execute(c, $"DELETE FROM rooms WHERE room_id = $id AND ({Expired})", t, ("$id", roomId), ("$now", now), ("$idle", idleBefore)) > 0,
+            cancellationToken);
+
     public Task<IReadOnlyList<RoomRecord>> FindExpiredRoomsAsync(long idleBefore, long now, CancellationToken cancellationToken = default) =>
-        db.ReadAsync<IReadOnlyList<RoomRecord>>(c => ReadRooms(c, null, """
-            (max_duration_minutes IS NOT NULL AND created_at + max_duration_minutes * 60000 <= $now)
-            OR (NOT EXISTS (SELECT 1 FROM members m WHERE m.room_id = rooms.room_id AND m.is_active = 1)
-                AND COALESCE((SELECT MAX(m.last_seen) FROM members m WHERE m.room_id = rooms.room_id), created_at) <= $idle)
-            """, ("$now", now), ("$idle", idleBefore)));
+        db.ReadAsync<IReadOnlyList<RoomRecord>>(c => ReadRooms(c, null, Expired, ("$now", now), ("$idle", idleBefore)));
+
+    /// <summary>Past its maximum duration at <c>$now</c>, or without an active member since <c>$idle</c>.</summary>
+    private const string Expired = """
+        (max_duration_minutes IS NOT NULL AND created_at + max_duration_minutes * 60000 <= $now)
+        OR (NOT EXISTS (SELECT 1 FROM members m WHERE m.room_id = rooms.room_id AND m.is_active = 1)
+            AND COALESCE((SELECT MAX(m.last_seen) FROM members m WHERE m.room_id = rooms.room_id), created_at) <= $idle)
+        """;
 
     public Task<long?> NextDeadlineAsync(long idleFor, long after, CancellationToken cancellationToken = default) =>
         db.ReadAsync(c =>
