@@ -17,14 +17,17 @@ public sealed class SignalingApplication : WebApplicationFactory<Program>, ISign
     private readonly string _environment;
     private readonly bool _ownsDirectory;
     private readonly TimeProvider? _time;
+    private readonly Action<IServiceCollection>? _services;
 
     public SignalingApplication(
         IDictionary<string, string?>? settings = null,
         string? dataDirectory = null,
         string environment = "Development",
-        TimeProvider? time = null)
+        TimeProvider? time = null,
+        Action<IServiceCollection>? services = null)
     {
         _time = time;
+        _services = services;
         _ownsDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("signaling-test-").FullName;
         _environment = environment;
@@ -61,6 +64,11 @@ public sealed class SignalingApplication : WebApplicationFactory<Program>, ISign
         if (_time is not null)
         {
             builder.ConfigureServices(services => services.AddSingleton(_time));
+        }
+
+        if (_services is not null)
+        {
+            builder.ConfigureServices(_services);
         }
     }
 
