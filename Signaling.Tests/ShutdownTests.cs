@@ -121,7 +121,8 @@ public sealed class ShutdownTests
         try
         {
             var database = Path.Combine(folder, "signaling.db");
-            var holder = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Pooling=False");
+            // Disposed below to let the start go on; the using only covers a failure before that.
+            await using var holder = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Pooling=False");
             await holder.OpenAsync();
             await using (var exclusive = holder.CreateCommand())
             {
